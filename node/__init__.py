@@ -1,0 +1,1 @@
+"""Sportnode: a lightweight node that publishes a local sport offering as linked data."""

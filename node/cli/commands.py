@@ -1,0 +1,166 @@
+"""What each `sportnode` subcommand does."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from node.config import Config, check_base_url, load_config, render_config
+from node.errors import SportnodeError
+from node.services import organisations
+from node.services.area_index import load_area_index
+from node.services.demo_data import generate_offering
+from node.services.demo_loader import load_demo
+from node.services.importing import import_file
+from node.services.node import Node, open_node
+from node.services.reading import counts, ensure_node_key
+from node.store.objects import list_live
+from node.web.server import serve
+
+ConfigOption = Callable[[argparse.ArgumentParser], None]
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+async def _with_node(config: Config) -> Node:
+    node = await open_node(config)
+    await ensure_node_key(node)
+    return node
+
+
+async def init(args: argparse.Namespace) -> int:
+    path: Path = args.config
+    if path.exists():
+        raise SportnodeError(1, "exists", f"{path} already exists; remove it first to start over")
+    config = Config(
+        name=args.name,
+        base_url=check_base_url(args.base_url, args.development),
+        data_dir=(args.data_dir or path.parent / "data").resolve(),
+        development=args.development,
+        port=args.port,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_config(config), encoding="utf-8")
+    node = await _with_node(config)
+    try:
+        token = await organisations.issue_admin_token(node)
+    finally:
+        await node.db.close()
+    say(f"Created {path} and the database in {config.data_dir}.")
+    say(f"Admin token (shown once, keep it secret): {token}")
+    return 0
+
+
+async def serve_command(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    node = await _with_node(config)
+    try:
+        await serve(node, config.host, config.port, lambda: say(f"Serving {config.base_url}/ on {config.host}:{config.port}"))
+    finally:
+        await node.db.close()
+    return 0
+
+
+async def org(args: argparse.Namespace) -> int:
+    node = await _with_node(load_config(args.config))
+    try:
+        if args.org_command == "create":
+            data: dict[str, Any] = {"name": args.name, "isClub": args.club}
+            data.update({k: v for k, v in (("slug", args.slug), ("municipalityCode", args.municipality)) if v})
+            created = await organisations.create_organisation(node, data)
+            say(f"Created {created.object.id}")
+            say(f"Token (shown once): {created.token}")
+            say(f"Invite link (valid 14 days): {created.invite_url}")
+        elif args.org_command == "list":
+            async with node.db.read() as db:
+                for found in await list_live(db, "organisation", offset=0, limit=1_000_000):
+                    say(f"{found.document['preferredUsername']}\t{found.document['name']}")
+        else:
+            organisation_id = await organisations.organisation_by_slug(node, args.slug)
+            if args.org_command == "invite":
+                say(f"Invite link (valid 14 days): {await organisations.issue_invite(node, organisation_id)}")
+            else:
+                say(f"New token (shown once; the old one no longer works): "
+                    f"{await organisations.rotate_token(node, organisation_id)}")
+    finally:
+        await node.db.close()
+    return 0
+
+
+async def demo(args: argparse.Namespace) -> int:
+    config = Config(
+        name="Sportnode demo", base_url=f"http://127.0.0.1:{args.port}", data_dir=args.dir.resolve(),
+        development=True, port=args.port,
+    )
+    node = await _with_node(config)
+    try:
+        if not any((await counts(node)).values()):
+            await _load_demo_offering(node, args)
+        config = replace(config, name=f"Sportnode demo: {node.areas.municipalities[args.municipality].name}")
+        node.config = config
+        found = await counts(node)
+        say(", ".join(f"{n} {kind}" for kind, n in found.items()))
+        if args.load_only:
+            return 0
+        await serve(node, "127.0.0.1", args.port, lambda: say(f"Demo node: {config.base_url}/"))
+    finally:
+        await node.db.close()
+    return 0
+
+
+async def _load_demo_offering(node: Node, args: argparse.Namespace) -> None:
+    areas = load_area_index()
+    if args.municipality not in areas.municipalities:
+        raise SportnodeError(2, "unknown-municipality", f"{args.municipality} is not a CBS municipality code")
+    municipality = areas.municipalities[args.municipality]
+    wijken = [n for n in areas.neighbourhoods.values() if n.municipality_code == municipality.code]
+    vocabulary = node.vocabulary
+    offering = generate_offering(
+        municipality, wijken,
+        [c.key for c in vocabulary.sports], [c.key for c in vocabulary.target_groups],
+        [c.key for c in vocabulary.accessibility],
+        organisations=args.organisations, activities=args.activities, seed=args.seed,
+        today=node.clock().date(),
+    )
+    say(f"Loading demo offering for {municipality.name} into {node.config.db_path} ...")
+    with tqdm(total=len(offering), unit="org", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+        await load_demo(node, offering, bar.update)
+
+
+def add_import_parser(sub: Any, config_option: ConfigOption) -> None:
+    parser = sub.add_parser(
+        "import", help="import a spreadsheet (CSV or JSON) of activities: all rows or none",
+        description="Import activities from a CSV or JSON file, one row per activity. Re-importing the same file "
+        "updates what an earlier import created instead of adding duplicates. Nothing is stored unless every row "
+        "is valid.",
+    )
+    config_option(parser)
+    parser.add_argument("file", type=Path, help="the CSV or JSON file")
+    parser.add_argument("--dry-run", action="store_true", help="check every row and report, but store nothing")
+
+
+async def import_command(args: argparse.Namespace) -> int:
+    node = await _with_node(load_config(args.config))
+    try:
+        report = await import_file(node, args.file, dry_run=args.dry_run)
+    finally:
+        await node.db.close()
+    say(report.summary())
+    return 0 if report.ok else 1
+
+
+HANDLERS = {"init": init, "serve": serve_command, "org": org, "demo": demo, "import": import_command}
+
+
+async def run(args: argparse.Namespace) -> int:
+    return await HANDLERS[args.command](args)
+
+

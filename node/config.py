@@ -1,0 +1,128 @@
+"""The node's configuration file (TOML): reading, checking and writing it."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_CONFIG_PATH = Path("/etc/sportnode/sportnode.toml")
+
+
+class ConfigError(Exception):
+    """The config file is missing, unreadable, or a setting has a wrong value; the text names it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    base_url: str
+    data_dir: Path
+    development: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1_048_576
+    max_json_depth: int = 32
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "sportnode.sqlite3"
+
+    @property
+    def node_id(self) -> str:
+        """The node's own actor id: its base URL with a trailing slash."""
+        return self.base_url + "/"
+
+
+# (section, key, type, default) — the single list of settings; docs/operator.md documents each one
+# and a test checks that.
+SETTINGS: tuple[tuple[str, str, type, Any], ...] = (
+    ("node", "name", str, None),
+    ("node", "base_url", str, None),
+    ("node", "data_dir", str, None),
+    ("node", "development", bool, False),
+    ("server", "host", str, "127.0.0.1"),
+    ("server", "port", int, 8080),
+    ("limits", "max_body_bytes", int, 1_048_576),
+    ("limits", "max_json_depth", int, 32),
+)
+
+
+def _setting(raw: dict[str, Any], section: str, key: str, kind: type, default: Any) -> Any:
+    value = raw.get(section, {}).get(key, default)
+    if value is None:
+        raise ConfigError(f"[{section}] {key} is required")
+    # bool is an int subclass in Python; a port of `true` must not pass.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"[{section}] {key} must be a {kind.__name__}, not {value!r}")
+    return value
+
+
+def check_base_url(url: str, development: bool) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"[node] base_url must be an absolute http(s) URL, not {url!r}")
+    if parts.scheme == "http" and not development:
+        raise ConfigError("[node] base_url must use https unless development = true")
+    return url.rstrip("/")
+
+
+def parse_config(raw: dict[str, Any], relative_to: Path) -> Config:
+    values = {f"{s}.{k}": _setting(raw, s, k, t, d) for s, k, t, d in SETTINGS}
+    development = values["node.development"]
+    data_dir = Path(values["node.data_dir"])
+    if not data_dir.is_absolute():
+        data_dir = relative_to / data_dir
+    config = Config(
+        name=values["node.name"],
+        base_url=check_base_url(values["node.base_url"], development),
+        data_dir=data_dir,
+        development=development,
+        host=values["server.host"],
+        port=values["server.port"],
+        max_body_bytes=values["limits.max_body_bytes"],
+        max_json_depth=values["limits.max_json_depth"],
+    )
+    if not 0 < config.port < 65536:
+        raise ConfigError(f"[server] port must be between 1 and 65535, not {config.port}")
+    if config.max_body_bytes < 1024 or config.max_json_depth < 4:
+        raise ConfigError("[limits] max_body_bytes must be >= 1024 and max_json_depth >= 4")
+    return config
+
+
+def load_config(path: Path) -> Config:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"no config file at {path}; create one with `sportnode init`") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    return parse_config(raw, path.parent)
+
+
+def render_config(config: Config) -> str:
+    # json.dumps gives a valid TOML basic string for any text.
+    def q(text: str) -> str:
+        return json.dumps(text, ensure_ascii=False)
+
+    return "\n".join(
+        [
+            "[node]",
+            f"name = {q(config.name)}",
+            f"base_url = {q(config.base_url)}",
+            f"data_dir = {q(str(config.data_dir))}",
+            f"development = {'true' if config.development else 'false'}",
+            "",
+            "[server]",
+            f"host = {q(config.host)}",
+            f"port = {config.port}",
+            "",
+            "[limits]",
+            f"max_body_bytes = {config.max_body_bytes}",
+            f"max_json_depth = {config.max_json_depth}",
+            "",
+        ]
+    )

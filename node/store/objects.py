@@ -1,0 +1,162 @@
+"""SQL for the objects table and the places each object embeds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    id: str
+    kind: str
+    owner: str
+    document: dict[str, Any]
+    published: str
+    updated: str
+    deleted: str | None
+    source_key: str | None
+
+
+def _index_columns(kind: str, document: Mapping[str, Any]) -> dict[str, Any]:
+    """The filter columns, read from the document so they can never disagree with it."""
+    place = document if kind == "place" else document.get("location") or {}
+    return {
+        "name": document.get("name"),
+        "municipality_code": place.get("municipalityCode") or document.get("municipalityCode"),
+        "neighbourhood_code": place.get("neighbourhoodCode"),
+        "latitude": place.get("latitude"),
+        "longitude": place.get("longitude"),
+        "sport": document.get("sport"),
+        "valid_through": document.get("validThrough"),
+    }
+
+
+def _row_to_object(row: aiosqlite.Row) -> StoredObject:
+    return StoredObject(
+        id=row["id"],
+        kind=row["kind"],
+        owner=row["owner"],
+        document=json.loads(row["document"]),
+        published=row["published"],
+        updated=row["updated"],
+        deleted=row["deleted"],
+        source_key=row["source_key"],
+    )
+
+
+COLUMNS = "id, kind, owner, document, published, updated, deleted, source_key"
+
+
+async def get_object(db: aiosqlite.Connection, object_id: str) -> StoredObject | None:
+    async with db.execute(f"SELECT {COLUMNS} FROM objects WHERE id = ?", (object_id,)) as cursor:
+        row = await cursor.fetchone()
+    return _row_to_object(row) if row else None
+
+
+async def get_by_source_key(db: aiosqlite.Connection, owner: str, kind: str, key: str) -> StoredObject | None:
+    sql = f"SELECT {COLUMNS} FROM objects WHERE owner = ? AND kind = ? AND source_key = ?"
+    async with db.execute(sql, (owner, kind, key)) as cursor:
+        row = await cursor.fetchone()
+    return _row_to_object(row) if row else None
+
+
+async def put_object(
+    db: aiosqlite.Connection,
+    kind: str,
+    owner: str,
+    document: Mapping[str, Any],
+    source_key: str | None = None,
+) -> None:
+    """Insert or replace a live object; `published` of an existing row is kept."""
+    columns = _index_columns(kind, document)
+    await db.execute(
+        """
+        INSERT INTO objects (id, kind, owner, document, source_key, published, updated, deleted,
+                             name, municipality_code, neighbourhood_code, latitude, longitude, sport,
+                             valid_through)
+        VALUES (:id, :kind, :owner, :document, :source_key, :published, :updated, NULL,
+                :name, :municipality_code, :neighbourhood_code, :latitude, :longitude, :sport,
+                :valid_through)
+        ON CONFLICT (id) DO UPDATE SET
+            document = excluded.document, updated = excluded.updated, deleted = NULL,
+            source_key = coalesce(excluded.source_key, objects.source_key),
+            name = excluded.name, municipality_code = excluded.municipality_code,
+            neighbourhood_code = excluded.neighbourhood_code, latitude = excluded.latitude,
+            longitude = excluded.longitude, sport = excluded.sport, valid_through = excluded.valid_through
+        """,
+        {
+            "id": document["id"],
+            "kind": kind,
+            "owner": owner,
+            "document": json.dumps(document, ensure_ascii=False, separators=(",", ":")),
+            "source_key": source_key,
+            "published": document["published"],
+            "updated": document["updated"],
+            **columns,
+        },
+    )
+
+
+async def bury_object(db: aiosqlite.Connection, tombstone: Mapping[str, Any]) -> None:
+    """Replace an object by its Tombstone; the row stays so its URL answers 410."""
+    await db.execute(
+        """
+        UPDATE objects SET document = ?, updated = ?, deleted = ?, source_key = NULL, name = NULL,
+               municipality_code = NULL, neighbourhood_code = NULL, latitude = NULL, longitude = NULL,
+               sport = NULL, valid_through = NULL
+        WHERE id = ?
+        """,
+        (
+            json.dumps(tombstone, separators=(",", ":")),
+            tombstone["deleted"],
+            tombstone["deleted"],
+            tombstone["id"],
+        ),
+    )
+    await db.execute("DELETE FROM object_places WHERE object_id = ?", (tombstone["id"],))
+
+
+async def set_places(db: aiosqlite.Connection, object_id: str, place_ids: Iterable[str]) -> None:
+    await db.execute("DELETE FROM object_places WHERE object_id = ?", (object_id,))
+    await db.executemany(
+        "INSERT INTO object_places (object_id, place_id) VALUES (?, ?)",
+        [(object_id, p) for p in set(place_ids)],
+    )
+
+
+async def objects_at_place(db: aiosqlite.Connection, place_id: str) -> list[StoredObject]:
+    sql = f"""SELECT {COLUMNS} FROM objects WHERE id IN (SELECT object_id FROM object_places WHERE place_id = ?)
+              AND deleted IS NULL ORDER BY id"""
+    async with db.execute(sql, (place_id,)) as cursor:
+        return [_row_to_object(row) for row in await cursor.fetchall()]
+
+
+async def count_live(db: aiosqlite.Connection, kind: str) -> int:
+    sql = "SELECT count(*) FROM objects WHERE kind = ? AND deleted IS NULL"
+    async with db.execute(sql, (kind,)) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def list_live(db: aiosqlite.Connection, kind: str, *, offset: int, limit: int) -> list[StoredObject]:
+    sql = f"SELECT {COLUMNS} FROM objects WHERE kind = ? AND deleted IS NULL ORDER BY id LIMIT ? OFFSET ?"
+    async with db.execute(sql, (kind, limit, offset)) as cursor:
+        return [_row_to_object(row) for row in await cursor.fetchall()]
+
+
+async def list_owned(db: aiosqlite.Connection, owner: str, kind: str) -> list[StoredObject]:
+    sql = f"SELECT {COLUMNS} FROM objects WHERE owner = ? AND kind = ? AND deleted IS NULL ORDER BY id"
+    async with db.execute(sql, (owner, kind)) as cursor:
+        return [_row_to_object(row) for row in await cursor.fetchall()]
+
+
+async def count_all(db: aiosqlite.Connection) -> dict[str, int]:
+    """Live objects per kind, for status output."""
+    sql = "SELECT kind, count(*) FROM objects WHERE deleted IS NULL GROUP BY kind"
+    async with db.execute(sql) as cursor:
+        return {row[0]: int(row[1]) for row in await cursor.fetchall()}

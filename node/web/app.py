@@ -1,0 +1,22 @@
+"""The aiohttp application of a node."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from node.services.node import Node
+from node.web import api, claim, reading
+from node.web.appkeys import NODE, TEMPLATES
+from node.web.errors import error_middleware
+from node.web.html import make_environment
+
+
+def create_app(node: Node) -> web.Application:
+    """The web app over an open node; the caller owns the node and closes it."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=node.config.max_body_bytes)
+    app[NODE] = node
+    app[TEMPLATES] = make_environment(node.vocabulary)
+    reading.add_routes(app)
+    api.add_routes(app)
+    claim.add_routes(app)
+    return app

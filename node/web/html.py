@@ -1,0 +1,69 @@
+"""Plain, readable Dutch HTML pages of our objects (Jinja2, autoescaped)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from node.protocol.vocab import Vocabulary
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+DAYS_NL = {
+    "Monday": "maandag",
+    "Tuesday": "dinsdag",
+    "Wednesday": "woensdag",
+    "Thursday": "donderdag",
+    "Friday": "vrijdag",
+    "Saturday": "zaterdag",
+    "Sunday": "zondag",
+}
+MODES_NL = {"onsite": "op locatie", "online": "online", "blended": "op locatie en online"}
+CRITERIA_NL = {
+    "openToVulnerableGroups": "Open voor kwetsbare groepen",
+    "acceptsNewParticipants": "Neemt nieuwe deelnemers aan",
+    "startsNewGroups": "Start nieuwe groepen",
+    "safeGuidance": "Veilige begeleiding",
+    "qualityAndContinuity": "Kwaliteit en continuïteit",
+    "givesFeedbackToProfessionals": "Geeft terugkoppeling aan professionals",
+}
+
+
+def _day(uri: str) -> str:
+    return DAYS_NL.get(uri.rsplit("/", 1)[-1], uri)
+
+
+def _moment(value: str) -> str:
+    moment = datetime.fromisoformat(value).astimezone(AMSTERDAM)
+    return f"{_day('/' + moment.strftime('%A'))} {moment.day}-{moment.month}-{moment.year} {moment:%H:%M}"
+
+
+def _price(offers: list[dict[str, Any]] | None) -> str:
+    if not offers:
+        return "onbekend"
+    price = float(offers[0]["price"])
+    return "gratis" if price == 0 else f"€ {price:.2f}".replace(".", ",")
+
+
+def make_environment(vocabulary: Vocabulary) -> Environment:
+    environment = Environment(
+        loader=PackageLoader("node.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def label(uri: str) -> str:
+        for concepts in (vocabulary.sports, vocabulary.target_groups, vocabulary.accessibility):
+            concept = concepts.resolve(uri)
+            if concept:
+                return concept.label_nl
+        return uri
+
+    environment.filters.update(
+        label=label, day=_day, moment=_moment, price=_price, mode=lambda m: MODES_NL.get(m, m)
+    )
+    environment.globals.update(criteria=CRITERIA_NL)
+    return environment

@@ -1,0 +1,130 @@
+"""GET handlers: the node document, collections, objects and the vocabulary, content-negotiated."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aiohttp import web
+
+from node.errors import SportnodeError, not_found
+from node.paths import vocab_dir
+from node.protocol.rdf import to_turtle
+from node.services import reading
+from node.services.node import COLLECTION_PATHS, KINDS
+from node.web.appkeys import NODE, TEMPLATES
+from node.web.negotiation import HTML, LINKED_DATA_OFFERS, TURTLE, choose, content_type_header
+
+KIND_BY_PATH = {path: kind for kind, path in COLLECTION_PATHS.items()}
+KIND_NAMES = {"organisation": "Organisatie", "place": "Locatie", "activity": "Activiteit", "course": "Cursus"}
+VOCAB_FILE = re.compile(r"^[a-z0-9-]+\.(ttl|jsonld)$")
+
+
+def _render_html(request: web.Request, template: str, **context: Any) -> str:
+    config = request.app[NODE].config
+    return (
+        request.app[TEMPLATES]
+        .get_template(template)
+        .render(node_name=config.name, base_url=config.base_url, **context)
+    )
+
+
+def negotiate(
+    request: web.Request, document: dict[str, Any], template: str, status: int = 200, **context: Any
+) -> web.Response:
+    media = choose(request.headers.get("Accept"), LINKED_DATA_OFFERS)
+    if media is None:
+        raise SportnodeError(406, "not-acceptable", "Ask for one of: " + ", ".join(LINKED_DATA_OFFERS))
+    if media == HTML:
+        text = _render_html(request, template, doc=document, json_ld_url=document.get("id"), **context)
+    elif media == TURTLE:
+        text = to_turtle(document)
+    else:
+        text = json.dumps(document, ensure_ascii=False)
+    response = web.Response(status=status, text=text, charset="utf-8")
+    response.headers["Content-Type"] = content_type_header(media) + "; charset=utf-8"
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+async def root(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    document = await reading.the_node_document(node)
+    return negotiate(
+        request,
+        document,
+        "home.html",
+        counts=await reading.counts(node),
+        collections={kind: node.collection_url(kind) for kind in KINDS},
+        names=reading.COLLECTION_NAMES,
+    )
+
+
+async def collection(request: web.Request) -> web.Response:
+    kind = KIND_BY_PATH[request.match_info["collection"]]
+    node = request.app[NODE]
+    page = reading.parse_page(request.query.get("page"))
+    result = await reading.collection(node, kind, page)
+    if page is None and choose(request.headers.get("Accept"), LINKED_DATA_OFFERS) == HTML:
+        raise web.HTTPFound(f"{node.collection_url(kind)}?page=1")
+    return negotiate(
+        request,
+        result.document,
+        "collection.html",
+        name=reading.COLLECTION_NAMES[kind],
+        items=result.items,
+        page=result.number,
+        last=result.last,
+        total=result.document.get("totalItems", len(result.items)),
+    )
+
+
+async def _labels(request: web.Request, document: dict[str, Any]) -> dict[str, Any]:
+    """Names the HTML page shows for codes and links."""
+    node = request.app[NODE]
+    place = document.get("location") or document
+    municipality = node.areas.municipalities.get(
+        place.get("municipalityCode") or document.get("municipalityCode", "")
+    )
+    neighbourhood = node.areas.neighbourhoods.get(place.get("neighbourhoodCode", ""))
+    organiser = None
+    if document.get("attributedTo", "").startswith(node.collection_url("organisation") + "/"):
+        key = document["attributedTo"].rsplit("/", 1)[1]
+        try:
+            organiser = (await reading.stored(node, "organisation", key)).document.get("name")
+        except SportnodeError:
+            organiser = None
+    return {
+        "municipality": municipality.name if municipality else None,
+        "neighbourhood": neighbourhood.name if neighbourhood else None,
+        "organiser": organiser,
+    }
+
+
+async def single(request: web.Request) -> web.Response:
+    kind = KIND_BY_PATH[request.match_info["collection"]]
+    found = await reading.stored(request.app[NODE], kind, request.match_info["key"])
+    if found.deleted:
+        return negotiate(request, found.document, "gone.html", status=410)
+    labels = await _labels(request, found.document)
+    return negotiate(request, found.document, "object.html", kind_name=KIND_NAMES[kind], **labels)
+
+
+async def vocabulary(request: web.Request) -> web.FileResponse:
+    name = request.match_info["name"]
+    path = vocab_dir() / name
+    if not VOCAB_FILE.match(name) or not path.is_file():
+        raise not_found("No such vocabulary file.")
+    response = web.FileResponse(path)
+    response.content_type = "text/turtle" if name.endswith(".ttl") else "application/ld+json"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def add_routes(app: web.Application) -> None:
+    collections = "{collection:" + "|".join(KIND_BY_PATH) + "}"
+    app.router.add_get("/", root)
+    app.router.add_get("/ns/{name}", vocabulary)
+    app.router.add_get(f"/{collections}", collection)
+    app.router.add_get(f"/{collections}/{{key:[A-Za-z0-9-]+}}", single)
