@@ -75,7 +75,7 @@ def place_input(**changes: Any) -> dict[str, Any]:
         "latitude": 52.1486,
         "longitude": 5.3878,
         "municipalityCode": "GM0307",
-        "neighbourhoodCode": "WK030700",
+        "neighbourhoodCode": "WK030701",
         "accessibility": ["rolstoeltoegankelijk"],
     }
     return {**data, **changes}

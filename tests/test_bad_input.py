@@ -131,7 +131,7 @@ async def test_body_over_the_size_cap(
 
 async def test_deeply_nested_body(client: TestClient[Any, Any], club: dict[str, Any], node: Node) -> None:
     before = await snapshot(node)
-    for depth in (40, 100_000):
+    for depth in (40, 20_000):  # 20k fits the size cap and is past the parser's recursion limit
         body = await problem(await post_activity(client, club, "[" * depth + "]" * depth), 400)
         assert "nested" in body["detail"]
     assert await snapshot(node) == before

@@ -185,3 +185,16 @@ async def test_collections_are_discoverable_from_the_base_url(
         seen.extend(item["id"] for item in page["orderedItems"])
         page_url = page.get("next")
     assert sorted(seen) == sorted(a["id"] for a in created)
+
+
+async def test_expired_offering_leaves_the_collections_but_keeps_its_url(
+    client: TestClient[Any, Any], club: dict[str, Any], node: Node
+) -> None:
+    place = await create(client, club, "places", place_input())
+    current = await create(client, club, "activities", activity_input(place["id"], validThrough="2027-06-30"))
+    expired = await create(client, club, "activities", activity_input(place["id"], validThrough="2026-02-01",
+                                                                       validFrom="2026-01-01"))
+    node.clock = lambda: __import__("datetime").datetime(2026, 6, 1, tzinfo=__import__("datetime").UTC)
+    page = await (await client.get("/activities?page=1", headers=AS_JSON)).json()
+    assert [item["id"] for item in page["orderedItems"]] == [current["id"]]
+    assert (await client.get(expired["id"].removeprefix("http://node.test"), headers=AS_JSON)).status == 200

@@ -20,7 +20,7 @@ from node.services.demo_loader import load_demo
 from node.services.importing import import_file
 from node.services.node import Node, open_node
 from node.services.reading import counts, ensure_node_key
-from node.store.objects import list_live
+from node.store.objects import list_current
 from node.web.server import serve
 
 ConfigOption = Callable[[argparse.ArgumentParser], None]
@@ -81,7 +81,7 @@ async def org(args: argparse.Namespace) -> int:
             say(f"Invite link (valid 14 days): {created.invite_url}")
         elif args.org_command == "list":
             async with node.db.read() as db:
-                for found in await list_live(db, "organisation", offset=0, limit=1_000_000):
+                for found in await list_current(db, "organisation", node.now()[:10], offset=0, limit=1_000_000):
                     say(f"{found.document['preferredUsername']}\t{found.document['name']}")
         else:
             organisation_id = await organisations.organisation_by_slug(node, args.slug)

@@ -20,17 +20,21 @@ def _pointer(parts: Iterable[str | int]) -> str:
 
 def _field_errors(error: ValidationError) -> list[FieldError]:
     path = list(error.absolute_path)
+    # jsonschema types these as possibly unset; an error from iter_errors always has them.
+    instance: Any = error.instance
+    schema: Any = error.schema
+    required: Any = error.validator_value
     if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in error.instance]
+        missing = [name for name in required if name not in instance]
         return [FieldError(_pointer([*path, name]), "is required") for name in missing]
     if error.validator == "additionalProperties":
-        known = set(error.schema.get("properties", {}))
-        extra = [name for name in error.instance if name not in known]
+        known = set(schema.get("properties", {}))
+        extra = [name for name in instance if name not in known]
         return [FieldError(_pointer([*path, name]), "is not a known field") for name in extra]
     if error.validator == "oneOf":
         # jsonschema's own text ("is not valid under any of the given schemas") helps nobody;
         # the schema's description says which alternatives exist.
-        return [FieldError(_pointer(path), error.schema.get("description", error.message))]
+        return [FieldError(_pointer(path), schema.get("description", error.message))]
     return [FieldError(_pointer(path), error.message)]
 
 

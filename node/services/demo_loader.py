@@ -13,13 +13,14 @@ from node.services.publishing import create_in
 from node.store.access import KeyPair
 
 
+def _generate_all(actor_ids: Sequence[str]) -> list[KeyPair]:
+    return [generate_key_pair(actor_id) for actor_id in actor_ids]
+
+
 async def _key_pairs(node: Node, slugs: Sequence[str]) -> list[KeyPair]:
     # Key generation dominates loading (~70 ms a key); two threads use both cores.
     ids = [node.object_url("organisation", s) for s in slugs]
-    halves = [ids[0::2], ids[1::2]]
-    done = await asyncio.gather(
-        *(asyncio.to_thread(lambda h=h: [generate_key_pair(i) for i in h]) for h in halves)
-    )
+    done = await asyncio.gather(*(asyncio.to_thread(_generate_all, half) for half in (ids[0::2], ids[1::2])))
     by_id = {pair.actor_id: pair for pairs in done for pair in pairs}
     return [by_id[i] for i in ids]
 

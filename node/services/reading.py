@@ -10,7 +10,7 @@ from node.protocol.objects import collection_page, node_document, ordered_collec
 from node.services.keys import ensure_key, new_key_pair
 from node.services.node import KINDS, Node
 from node.store import access
-from node.store.objects import StoredObject, count_all, count_live, get_object, list_live
+from node.store.objects import StoredObject, count_all, count_current, get_object, list_current
 
 PAGE_SIZE = 50
 COLLECTION_NAMES = {
@@ -74,13 +74,13 @@ def parse_page(raw: str | None) -> int | None:
 
 
 async def collection(node: Node, kind: str, page: int | None) -> Page:
-    """The OrderedCollection (page None) or one OrderedCollectionPage of a kind's live objects."""
+    """The OrderedCollection (page None) or one OrderedCollectionPage of a kind's current objects."""
     url = node.collection_url(kind)
+    today = node.clock().date().isoformat()
     async with node.db.read() as db:
-        total = await count_live(db, kind)
-        items = (
-            await list_live(db, kind, offset=((page or 1) - 1) * PAGE_SIZE, limit=PAGE_SIZE) if page else []
-        )
+        total = await count_current(db, kind, today)
+        offset = ((page or 1) - 1) * PAGE_SIZE
+        items = await list_current(db, kind, today, offset=offset, limit=PAGE_SIZE) if page else []
     last = max(1, -(-total // PAGE_SIZE))
     if page is None:
         document = ordered_collection(url, COLLECTION_NAMES[kind], total, f"{url}?page=1")

@@ -136,16 +136,22 @@ async def objects_at_place(db: aiosqlite.Connection, place_id: str) -> list[Stor
         return [_row_to_object(row) for row in await cursor.fetchall()]
 
 
-async def count_live(db: aiosqlite.Connection, kind: str) -> int:
-    sql = "SELECT count(*) FROM objects WHERE kind = ? AND deleted IS NULL"
-    async with db.execute(sql, (kind,)) as cursor:
+# Current: not deleted, and not past its validity period (`today` is an ISO date; validThrough is inclusive).
+CURRENT = "kind = :kind AND deleted IS NULL AND (valid_through IS NULL OR valid_through >= :today)"
+
+
+async def count_current(db: aiosqlite.Connection, kind: str, today: str) -> int:
+    sql = f"SELECT count(*) FROM objects WHERE {CURRENT}"
+    async with db.execute(sql, {"kind": kind, "today": today}) as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0
 
 
-async def list_live(db: aiosqlite.Connection, kind: str, *, offset: int, limit: int) -> list[StoredObject]:
-    sql = f"SELECT {COLUMNS} FROM objects WHERE kind = ? AND deleted IS NULL ORDER BY id LIMIT ? OFFSET ?"
-    async with db.execute(sql, (kind, limit, offset)) as cursor:
+async def list_current(
+    db: aiosqlite.Connection, kind: str, today: str, *, offset: int, limit: int
+) -> list[StoredObject]:
+    sql = f"SELECT {COLUMNS} FROM objects WHERE {CURRENT} ORDER BY id LIMIT :limit OFFSET :offset"
+    async with db.execute(sql, {"kind": kind, "today": today, "limit": limit, "offset": offset}) as cursor:
         return [_row_to_object(row) for row in await cursor.fetchall()]
 
 
