@@ -119,9 +119,11 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
 async def test_pages_render_in_a_real_browser(demo_url: str, tmp_path: Path) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(demo_url + "/activities?page=1", headers={"Accept": "application/json"}) as r:
-            activity = (await r.json(content_type=None))["orderedItems"][0]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(demo_url + "/activities?page=1", headers={"Accept": "application/json"}) as r,
+    ):
+        activity = (await r.json(content_type=None))["orderedItems"][0]
 
     def dump_dom(url: str) -> str:
         command = [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", url]

@@ -150,7 +150,8 @@ def add_import_parser(sub: Any, config_option: ConfigOption) -> None:
 async def import_command(args: argparse.Namespace) -> int:
     node = await _with_node(load_config(args.config))
     try:
-        report = await import_file(node, args.file, dry_run=args.dry_run)
+        with tqdm(unit="row", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+            report = await import_file(node, args.file, dry_run=args.dry_run, progress=bar.update)
     finally:
         await node.db.close()
     say(report.summary())

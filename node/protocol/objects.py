@@ -46,7 +46,9 @@ def _contact(contact: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def _offers(price: float | int | None) -> list[dict[str, Any]] | None:
     if price is None:
         return None
-    return [{"type": "Offer", "price": price, "priceCurrency": "EUR"}]
+    # Always a float: the context types price as xsd:decimal, and rdflib writes an integral decimal
+    # in Turtle as "0.0"; an integer in the JSON would give "0" and the two would not be the same term.
+    return [{"type": "Offer", "price": float(price), "priceCurrency": "EUR"}]
 
 
 def _envelope(object_id: str, published: str, updated: str) -> dict[str, Any]:

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 
 from node.services.demo_data import DemoOrganisation
-from node.services.keys import generate_key_pair
+from node.services.keys import new_key_pairs
 from node.services.node import Node
 from node.services.organisations import create_organisation_in, slugify
 from node.services.publishing import create_in
-from node.store.access import KeyPair
-
-
-def _generate_all(actor_ids: Sequence[str]) -> list[KeyPair]:
-    return [generate_key_pair(actor_id) for actor_id in actor_ids]
-
-
-async def _key_pairs(node: Node, slugs: Sequence[str]) -> list[KeyPair]:
-    # Key generation dominates loading (~70 ms a key); two threads use both cores.
-    ids = [node.object_url("organisation", s) for s in slugs]
-    done = await asyncio.gather(*(asyncio.to_thread(_generate_all, half) for half in (ids[0::2], ids[1::2])))
-    by_id = {pair.actor_id: pair for pairs in done for pair in pairs}
-    return [by_id[i] for i in ids]
 
 
 async def load_demo(
@@ -30,7 +16,8 @@ async def load_demo(
 ) -> None:
     """Create every organisation with its places, activities and courses; each organisation in one transaction."""
     slugs = [demo.organisation.get("slug") or slugify(demo.organisation["name"]) for demo in offering]
-    pairs = await _key_pairs(node, slugs)
+    # Key generation dominates loading; done up front, outside the write transactions.
+    pairs = await new_key_pairs([node.object_url("organisation", s) for s in slugs])
     for demo, slug, pair in zip(offering, slugs, pairs, strict=True):
         async with node.db.write() as db:
             created = await create_organisation_in(db, node, {**demo.organisation, "slug": slug}, pair)

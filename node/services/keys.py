@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import aiosqlite
 from cryptography.hazmat.primitives import serialization
@@ -27,6 +28,19 @@ def generate_key_pair(actor_id: str) -> KeyPair:
 async def new_key_pair(actor_id: str) -> KeyPair:
     # ~70 ms of CPU: kept off the event loop, and outside any write transaction.
     return await asyncio.to_thread(generate_key_pair, actor_id)
+
+
+def _generate_all(actor_ids: Sequence[str]) -> list[KeyPair]:
+    return [generate_key_pair(actor_id) for actor_id in actor_ids]
+
+
+async def new_key_pairs(actor_ids: Sequence[str]) -> list[KeyPair]:
+    """Key pairs for many actors, in the order given; two threads use both cores (~70 ms a key)."""
+    done = await asyncio.gather(
+        *(asyncio.to_thread(_generate_all, half) for half in (actor_ids[0::2], actor_ids[1::2]))
+    )
+    by_id = {pair.actor_id: pair for pairs in done for pair in pairs}
+    return [by_id[i] for i in actor_ids]
 
 
 async def ensure_key(db: aiosqlite.Connection, pair: KeyPair, now: str) -> KeyPair:

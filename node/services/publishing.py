@@ -223,24 +223,34 @@ async def create_in(
     return await _store(db, node, owner, kind, document, place_ids, source_key)
 
 
+def _same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return {**a, "updated": None} == {**b, "updated": None}
+
+
 async def replace_in(
     db: aiosqlite.Connection, node: Node, owner: str, kind: str, key: str, data: dict[str, Any]
 ) -> StoredObject:
+    """Replace an object; one whose content would not change is left as it is (no new `updated`)."""
     current = await _owned(db, node, owner, kind, key)
     ids = {"object_id": current.id, "published": current.published, "updated": node.now()}
     document, place_ids = await _build(db, node, owner, kind, data, ids)
+    if _same_content(document, current.document):
+        return current
     return await _store(db, node, owner, kind, document, place_ids, current.source_key)
 
 
 async def upsert_in(
     db: aiosqlite.Connection, node: Node, owner: str, kind: str, data: dict[str, Any], source_key: str
-) -> tuple[StoredObject, bool]:
-    """Create, or replace the object this owner created earlier under the same source key."""
+) -> tuple[StoredObject, str]:
+    """Create, or replace the object this owner created earlier under the same source key.
+
+    The second value says what happened: "created", "updated" or "unchanged".
+    """
     current = await get_by_source_key(db, owner, kind, source_key)
     if current is None or current.deleted:
-        return await create_in(db, node, owner, kind, data, source_key), True
-    key = current.id.rsplit("/", 1)[1]
-    return await replace_in(db, node, owner, kind, key, data), False
+        return await create_in(db, node, owner, kind, data, source_key), "created"
+    replaced = await replace_in(db, node, owner, kind, current.id.rsplit("/", 1)[1], data)
+    return replaced, "unchanged" if replaced.document == current.document else "updated"
 
 
 async def delete_in(db: aiosqlite.Connection, node: Node, owner: str, kind: str, key: str) -> None:

@@ -166,3 +166,12 @@ async def count_all(db: aiosqlite.Connection) -> dict[str, int]:
     sql = "SELECT kind, count(*) FROM objects WHERE deleted IS NULL GROUP BY kind"
     async with db.execute(sql) as cursor:
         return {row[0]: int(row[1]) for row in await cursor.fetchall()}
+
+
+async def find_live_by_name(db: aiosqlite.Connection, kind: str, name: str) -> StoredObject | None:
+    """The first live object of a kind with this exact name, ignoring ASCII case."""
+    sql = f"""SELECT {COLUMNS} FROM objects WHERE kind = ? AND deleted IS NULL AND name = ? COLLATE NOCASE
+              ORDER BY published, id LIMIT 1"""
+    async with db.execute(sql, (kind, name)) as cursor:
+        row = await cursor.fetchone()
+    return _row_to_object(row) if row else None
