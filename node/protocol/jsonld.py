@@ -1,8 +1,9 @@
 """JSON-LD context handling without the network.
 
 A node never fetches a context: the standard ones (ActivityStreams, w3id security v1) come from the
-bundled copies in `activitypub-linked-data`, ours from vocab/context.jsonld. Any other remote context
-is refused, so a hostile document cannot make us fetch a URL or change meaning behind our back.
+bundled copies in `activitypub-linked-data`, ours from vocab/context.jsonld, and those that peers name
+(litepub, which Mobilizon sends) from vocab/contexts/. Any other remote context is refused, so a hostile
+document cannot make us fetch a URL or change meaning behind our back.
 """
 
 from __future__ import annotations
@@ -42,13 +43,34 @@ def _normalise(url: str) -> str:
     return url.replace("http://", "https://", 1)
 
 
+def _bundled() -> dict[str, Mapping[str, Any]]:
+    """The copies in vocab/contexts/, keyed by the URL each names in its `url` member.
+
+    A context document is read only for its @context, so the extra member changes nothing for a JSON-LD
+    processor, and the file says by itself which URL it stands for.
+    """
+    found: dict[str, Mapping[str, Any]] = {}
+    for path in sorted((vocab_dir() / "contexts").glob("*.jsonld")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        url = document.get("url")
+        if not isinstance(url, str) or "@context" not in document:
+            raise ValueError(f"{path}: a bundled context needs a `url` and an `@context`")
+        found[_normalise(url)] = {"@context": document["@context"]}
+    return found
+
+
 @cache
 def _known() -> dict[str, Mapping[str, Any]]:
-    return {
+    standard: dict[str, Mapping[str, Any]] = {
         _normalise(AS_CONTEXT): AS_CONTEXT_DOCUMENT,
         _normalise(SECURITY_CONTEXT): SEC_CONTEXT_DOCUMENT,
         _normalise(SPORTNODE_CONTEXT): sportnode_context(),
     }
+    bundled = _bundled()
+    # A file in vocab/contexts/ must not quietly replace the meaning of the documents we publish with.
+    if clash := sorted(set(standard) & set(bundled)):
+        raise ValueError(f"vocab/contexts/ redefines a standard context: {', '.join(clash)}")
+    return {**standard, **bundled}
 
 
 def load_context_document(url: str) -> Mapping[str, Any]:
@@ -68,12 +90,17 @@ def inline_contexts(document: Mapping[str, Any]) -> dict[str, Any]:
 
     rdflib and pyld then need no loader at all. Raises UnknownContext for any URL we do not hold.
     """
-    context = document.get("@context")
+    return {**document, "@context": _inlined(document.get("@context"), ())}
+
+
+def _inlined(context: Any, seen: tuple[str, ...]) -> list[Any]:
+    # A bundled document may itself name others (litepub names ActivityStreams and security/v1); they are
+    # spliced in place, since JSON-LD allows no list inside a @context list. `seen` stops a loop.
     entries = context if isinstance(context, list) else [context] if context is not None else []
     inlined: list[Any] = []
     for entry in entries:
-        if isinstance(entry, str):
-            inlined.append(load_context_document(entry)["@context"])
-        else:
+        if not isinstance(entry, str):
             inlined.append(entry)
-    return {**document, "@context": inlined}
+        elif _normalise(entry) not in seen:
+            inlined.extend(_inlined(load_context_document(entry)["@context"], (*seen, _normalise(entry))))
+    return inlined
