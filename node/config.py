@@ -26,6 +26,8 @@ class Config:
     port: int = 8080
     max_body_bytes: int = 1_048_576
     max_json_depth: int = 32
+    allow_domains: tuple[str, ...] = ()
+    block_domains: tuple[str, ...] = ()
 
     @property
     def db_path(self) -> Path:
@@ -48,6 +50,8 @@ SETTINGS: tuple[tuple[str, str, type, Any], ...] = (
     ("server", "port", int, 8080),
     ("limits", "max_body_bytes", int, 1_048_576),
     ("limits", "max_json_depth", int, 32),
+    ("federation", "allow_domains", list, []),
+    ("federation", "block_domains", list, []),
 )
 
 
@@ -58,6 +62,8 @@ def _setting(raw: dict[str, Any], section: str, key: str, kind: type, default: A
     # bool is an int subclass in Python; a port of `true` must not pass.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ConfigError(f"[{section}] {key} must be a {kind.__name__}, not {value!r}")
+    if isinstance(value, list) and not all(isinstance(item, str) and item.strip() for item in value):
+        raise ConfigError(f"[{section}] {key} must be a list of domain names, not {value!r}")
     return value
 
 
@@ -85,6 +91,8 @@ def parse_config(raw: dict[str, Any], relative_to: Path) -> Config:
         port=values["server.port"],
         max_body_bytes=values["limits.max_body_bytes"],
         max_json_depth=values["limits.max_json_depth"],
+        allow_domains=tuple(d.strip().lower() for d in values["federation.allow_domains"]),
+        block_domains=tuple(d.strip().lower() for d in values["federation.block_domains"]),
     )
     if not 0 < config.port < 65536:
         raise ConfigError(f"[server] port must be between 1 and 65535, not {config.port}")
@@ -123,6 +131,12 @@ def render_config(config: Config) -> str:
             "[limits]",
             f"max_body_bytes = {config.max_body_bytes}",
             f"max_json_depth = {config.max_json_depth}",
+            "",
+            "[federation]",
+            "# Follows of our actors are accepted unless the follower's domain is blocked, or an allow",
+            "# list is set and does not name it (subdomains count).",
+            f"allow_domains = {json.dumps(list(config.allow_domains))}",
+            f"block_domains = {json.dumps(list(config.block_domains))}",
             "",
         ]
     )

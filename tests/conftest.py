@@ -33,7 +33,7 @@ def config(tmp_path: Path) -> Config:
 async def node(config: Config) -> AsyncIterator[Node]:
     opened = await open_node(config)
     yield opened
-    await opened.db.close()
+    await opened.close()
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ async def demo_url(demo_dir: tuple[Path, int]) -> AsyncIterator[str]:
     yield config.base_url
     server.cancel()
     await asyncio.gather(server, return_exceptions=True)
-    await node.db.close()
+    await node.close()
 
 
 async def fetch_all(session: aiohttp.ClientSession, base: str) -> dict[str, list[dict[str, Any]]]:

@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from node.config import Config, check_base_url, load_config, render_config
 from node.errors import SportnodeError
+from node.federation import follows
 from node.services import organisations
 from node.services.area_index import load_area_index
 from node.services.demo_data import generate_offering
@@ -20,6 +21,7 @@ from node.services.demo_loader import load_demo
 from node.services.importing import import_file
 from node.services.node import Node, open_node
 from node.services.reading import counts, ensure_node_key
+from node.store.federation import list_following, queue_counts
 from node.store.objects import list_current
 from node.web.server import serve
 
@@ -53,7 +55,7 @@ async def init(args: argparse.Namespace) -> int:
     try:
         token = await organisations.issue_admin_token(node)
     finally:
-        await node.db.close()
+        await node.close()
     say(f"Created {path} and the database in {config.data_dir}.")
     say(f"Admin token (shown once, keep it secret): {token}")
     return 0
@@ -65,7 +67,7 @@ async def serve_command(args: argparse.Namespace) -> int:
     try:
         await serve(node, config.host, config.port, lambda: say(f"Serving {config.base_url}/ on {config.host}:{config.port}"))
     finally:
-        await node.db.close()
+        await node.close()
     return 0
 
 
@@ -91,7 +93,7 @@ async def org(args: argparse.Namespace) -> int:
                 say(f"New token (shown once; the old one no longer works): "
                     f"{await organisations.rotate_token(node, organisation_id)}")
     finally:
-        await node.db.close()
+        await node.close()
     return 0
 
 
@@ -112,7 +114,7 @@ async def demo(args: argparse.Namespace) -> int:
             return 0
         await serve(node, "127.0.0.1", args.port, lambda: say(f"Demo node: {config.base_url}/"))
     finally:
-        await node.db.close()
+        await node.close()
     return 0
 
 
@@ -153,12 +155,34 @@ async def import_command(args: argparse.Namespace) -> int:
         with tqdm(unit="row", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
             report = await import_file(node, args.file, dry_run=args.dry_run, progress=bar.update)
     finally:
-        await node.db.close()
+        await node.close()
     say(report.summary())
     return 0 if report.ok else 1
 
 
-HANDLERS = {"init": init, "serve": serve_command, "org": org, "demo": demo, "import": import_command}
+async def follow_command(args: argparse.Namespace) -> int:
+    node = await _with_node(load_config(args.config))
+    try:
+        if args.command == "follow":
+            actor = await follows.follow(node, args.target)
+            say(f"Follow of {actor.id} queued; the running node delivers it, and backfills once accepted.")
+        elif args.command == "unfollow":
+            say(f"Unfollowed {await follows.unfollow(node, args.target)}; its objects are gone from this node.")
+        else:
+            async with node.db.read() as db:
+                for entry in await list_following(db):
+                    say(f"{entry.state}\t{entry.remote_actor}\tbackfilled: {entry.backfilled or '-'}")
+                found = await queue_counts(db)
+            say(f"Delivery queue: {found['pending']} pending, {found['failed']} given up.")
+    finally:
+        await node.close()
+    return 0
+
+
+HANDLERS = {
+    "init": init, "serve": serve_command, "org": org, "demo": demo, "import": import_command,
+    "follow": follow_command, "unfollow": follow_command, "following": follow_command,
+}
 
 
 async def run(args: argparse.Namespace) -> int:

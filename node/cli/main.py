@@ -86,6 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--load-only", action="store_true", help="load the data and exit instead of serving")
 
     commands.add_import_parser(sub, _config_option)
+
+    for name, text in (
+        ("follow", "follow another node or actor: its offering comes to this node (backfill, then pushes)"),
+        ("unfollow", "stop following, and drop what this node holds from that host"),
+    ):
+        p = sub.add_parser(name, help=text, description=text)
+        _config_option(p)
+        p.add_argument("target", help="an actor URL (a node's base URL with a trailing /) or user@host")
+    listing_follows = sub.add_parser("following", help="list what this node follows, and the delivery queue")
+    _config_option(listing_follows)
     return parser
 
 

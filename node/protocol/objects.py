@@ -62,6 +62,7 @@ def organisation_document(
     slug: str,
     focus_areas: Sequence[str],
     public_key_pem: str,
+    shared_inbox: str,
     published: str,
     updated: str,
 ) -> dict[str, Any]:
@@ -77,6 +78,7 @@ def organisation_document(
             "inbox": f"{object_id}/inbox",
             "outbox": f"{object_id}/outbox",
             "followers": f"{object_id}/followers",
+            "endpoints": {"sharedInbox": shared_inbox},
             "publicKey": {"id": f"{object_id}#main-key", "owner": object_id, "publicKeyPem": public_key_pem},
             "contactPoint": _contact(data.get("contact")),
             "focusArea": list(focus_areas),
@@ -252,6 +254,7 @@ def node_document(
         "inbox": f"{node_id}inbox",
         "outbox": f"{node_id}outbox",
         "followers": f"{node_id}followers",
+        "endpoints": {"sharedInbox": f"{node_id}inbox"},
         "publicKey": {"id": f"{node_id}#main-key", "owner": node_id, "publicKeyPem": public_key_pem},
         "streams": [collections[kind] for kind in ("organisation", "place", "activity", "course")],
         "attachment": [{"type": "Link", "name": "vocabulary", "href": vocabulary}],

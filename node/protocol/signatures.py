@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, quote, urlsplit
 
@@ -89,6 +90,10 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+# Parsing a PEM key costs far more than using it (tens of ms for an RSA private key, which the library
+# validates on load); a node signs and verifies with the same few hundred keys again and again. The
+# caches hold key objects by their PEM text, so a rotated key is simply a new entry.
+@lru_cache(maxsize=4096)
 def _load_public_key(public_pem: str | bytes) -> Any:
     data = public_pem.encode("utf-8") if isinstance(public_pem, str) else public_pem
     try:
@@ -97,6 +102,7 @@ def _load_public_key(public_pem: str | bytes) -> Any:
         raise SignatureError("The public key is not a PEM public key this node can read.") from None
 
 
+@lru_cache(maxsize=1024)
 def _load_private_key(private_pem: str | bytes) -> Any:
     data = private_pem.encode("utf-8") if isinstance(private_pem, str) else private_pem
     try:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from node.config import Config
+from node.federation.http import Http, Limits
 from node.paths import schemas_dir, vocab_dir
 from node.protocol.validation import SchemaSet
 from node.protocol.vocab import Vocabulary, load_vocabulary
@@ -38,7 +40,36 @@ class Node:
     vocabulary: Vocabulary
     schemas: SchemaSet
     areas: AreaIndex
+    inbound_schemas: SchemaSet
+    object_schemas: SchemaSet
     clock: Callable[[], datetime] = field(default=utc_now)
+    _http: Http | None = None
+    # Tasks started by a request that outlive it (backfills); cancelled at close.
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    @property
+    def http(self) -> Http:
+        """The outgoing HTTP client, opened on first use (it needs a running event loop)."""
+        if self._http is None:
+            limits = Limits(self.config.max_body_bytes, self.config.max_json_depth)
+            self._http = Http(development=self.config.development, limits=limits, clock=self.clock)
+        return self._http
+
+    async def close(self) -> None:
+        for task in list(self.background):
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+        await self.db.close()
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.config.base_url).netloc
+
+    def activity_url(self, key: str) -> str:
+        return f"{self.config.base_url}/ap/{key}"
 
     def now(self) -> str:
         return iso(self.clock())
@@ -67,6 +98,8 @@ async def open_node(config: Config, clock: Callable[[], datetime] = utc_now) -> 
         db=db,
         vocabulary=load_vocabulary(vocab_dir()),
         schemas=SchemaSet(schemas_dir() / "input"),
+        inbound_schemas=SchemaSet(schemas_dir() / "inbound"),
+        object_schemas=SchemaSet(schemas_dir() / "objects"),
         areas=load_area_index(),
         clock=clock,
     )

@@ -14,6 +14,7 @@ from typing import Any
 import aiosqlite
 
 from node.errors import FieldError, forbidden, invalid_input, not_found, unauthorized
+from node.federation.outbox import publish_in
 from node.protocol.objects import organisation_document
 from node.services.keys import ensure_key, new_key_pair
 from node.services.node import Node, iso
@@ -116,10 +117,12 @@ async def create_organisation_in(
         slug=slug,
         focus_areas=focus,
         public_key_pem=pair.public_pem,
+        shared_inbox=f"{node.config.base_url}/inbox",
         published=now,
         updated=now,
     )
     await put_object(db, "organisation", object_id, document)
+    await publish_in(db, node, "Create", document, object_id)
     token, code = new_secret(), new_secret()
     await access.put_access(db, object_id)
     await access.set_token_hash(db, object_id, hash_secret(token))
@@ -156,10 +159,12 @@ async def update_organisation(node: Node, organisation_id: str, data: dict[str, 
             slug=slug,
             focus_areas=focus,
             public_key_pem=key.public_pem,
+            shared_inbox=f"{node.config.base_url}/inbox",
             published=current.published,
             updated=node.now(),
         )
         await put_object(db, "organisation", organisation_id, document)
+        await publish_in(db, node, "Update", document, organisation_id)
         stored = await get_object(db, organisation_id)
     assert stored is not None
     return stored

@@ -13,6 +13,7 @@ from typing import Any
 import aiosqlite
 
 from node.errors import FieldError, conflict, forbidden, gone, invalid_input, not_found
+from node.federation.outbox import publish_in
 from node.protocol.objects import (
     KIND_TYPES,
     activity_document,
@@ -197,13 +198,16 @@ async def _store(
     place_ids: list[str],
     source_key: str | None,
 ) -> StoredObject:
+    existing = await get_object(db, document["id"])
+    verb = "Update" if existing else "Create"
     await put_object(db, kind, owner, document, source_key)
     await set_places(db, document["id"], place_ids)
+    await publish_in(db, node, verb, document, owner)
     if kind == "place":
         for user in await objects_at_place(db, document["id"]):
-            await put_object(
-                db, user.kind, user.owner, with_place(user.document, document, document["updated"])
-            )
+            moved = with_place(user.document, document, document["updated"])
+            await put_object(db, user.kind, user.owner, moved)
+            await publish_in(db, node, "Update", moved, user.owner)
     stored = await get_object(db, document["id"])
     assert stored is not None
     return stored
@@ -262,10 +266,9 @@ async def delete_in(db: aiosqlite.Connection, node: Node, owner: str, kind: str,
             raise conflict(
                 f"The place is still used by {len(users)} object(s): {names}. Move or delete those first."
             )
-    now = node.now()
-    await bury_object(
-        db, tombstone_document(current.id, KIND_TYPES[kind], published=current.published, deleted=now)
-    )
+    tombstone = tombstone_document(current.id, KIND_TYPES[kind], published=current.published, deleted=node.now())
+    await bury_object(db, tombstone)
+    await publish_in(db, node, "Delete", tombstone, owner)
 
 
 async def create(node: Node, owner: str, kind: str, data: dict[str, Any]) -> StoredObject:

@@ -20,6 +20,7 @@ class StoredObject:
     updated: str
     deleted: str | None
     source_key: str | None
+    origin: str | None = None  # the remote actor that sent it; None for our own
 
 
 def _index_columns(kind: str, document: Mapping[str, Any]) -> dict[str, Any]:
@@ -46,10 +47,11 @@ def _row_to_object(row: aiosqlite.Row) -> StoredObject:
         updated=row["updated"],
         deleted=row["deleted"],
         source_key=row["source_key"],
+        origin=row["origin"],
     )
 
 
-COLUMNS = "id, kind, owner, document, published, updated, deleted, source_key"
+COLUMNS = "id, kind, owner, document, published, updated, deleted, source_key, origin"
 
 
 async def get_object(db: aiosqlite.Connection, object_id: str) -> StoredObject | None:
@@ -71,19 +73,23 @@ async def put_object(
     owner: str,
     document: Mapping[str, Any],
     source_key: str | None = None,
+    origin: str | None = None,
 ) -> None:
-    """Insert or replace a live object; `published` of an existing row is kept."""
+    """Insert or replace a live object; `published` of an existing row is kept.
+
+    `origin` is the remote actor an object of another host came from (None for our own).
+    """
     columns = _index_columns(kind, document)
     await db.execute(
         """
         INSERT INTO objects (id, kind, owner, document, source_key, published, updated, deleted,
                              name, municipality_code, neighbourhood_code, latitude, longitude, sport,
-                             valid_through)
+                             valid_through, origin)
         VALUES (:id, :kind, :owner, :document, :source_key, :published, :updated, NULL,
                 :name, :municipality_code, :neighbourhood_code, :latitude, :longitude, :sport,
-                :valid_through)
+                :valid_through, :origin)
         ON CONFLICT (id) DO UPDATE SET
-            document = excluded.document, updated = excluded.updated, deleted = NULL,
+            document = excluded.document, updated = excluded.updated, deleted = NULL, kind = excluded.kind,
             source_key = coalesce(excluded.source_key, objects.source_key),
             name = excluded.name, municipality_code = excluded.municipality_code,
             neighbourhood_code = excluded.neighbourhood_code, latitude = excluded.latitude,
@@ -95,6 +101,7 @@ async def put_object(
             "owner": owner,
             "document": json.dumps(document, ensure_ascii=False, separators=(",", ":")),
             "source_key": source_key,
+            "origin": origin,
             "published": document["published"],
             "updated": document["updated"],
             **columns,
@@ -137,7 +144,10 @@ async def objects_at_place(db: aiosqlite.Connection, place_id: str) -> list[Stor
 
 
 # Current: not deleted, and not past its validity period (`today` is an ISO date; validThrough is inclusive).
-CURRENT = "kind = :kind AND deleted IS NULL AND (valid_through IS NULL OR valid_through >= :today)"
+# Only our own objects: those from other hosts (origin set) are not ours to list.
+CURRENT = (
+    "kind = :kind AND deleted IS NULL AND origin IS NULL AND (valid_through IS NULL OR valid_through >= :today)"
+)
 
 
 async def count_current(db: aiosqlite.Connection, kind: str, today: str) -> int:
@@ -163,15 +173,15 @@ async def list_owned(db: aiosqlite.Connection, owner: str, kind: str) -> list[St
 
 async def count_all(db: aiosqlite.Connection) -> dict[str, int]:
     """Live objects per kind, for status output."""
-    sql = "SELECT kind, count(*) FROM objects WHERE deleted IS NULL GROUP BY kind"
+    sql = "SELECT kind, count(*) FROM objects WHERE deleted IS NULL AND origin IS NULL GROUP BY kind"
     async with db.execute(sql) as cursor:
         return {row[0]: int(row[1]) for row in await cursor.fetchall()}
 
 
 async def find_live_by_name(db: aiosqlite.Connection, kind: str, name: str) -> StoredObject | None:
     """The first live object of a kind with this exact name, ignoring ASCII case."""
-    sql = f"""SELECT {COLUMNS} FROM objects WHERE kind = ? AND deleted IS NULL AND name = ? COLLATE NOCASE
-              ORDER BY published, id LIMIT 1"""
+    sql = f"""SELECT {COLUMNS} FROM objects WHERE kind = ? AND deleted IS NULL AND origin IS NULL
+              AND name = ? COLLATE NOCASE ORDER BY published, id LIMIT 1"""
     async with db.execute(sql, (kind, name)) as cursor:
         row = await cursor.fetchone()
     return _row_to_object(row) if row else None

@@ -18,10 +18,19 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     config = request.app[NODE].config
     if request.content_type not in JSON_TYPES:
         raise SportnodeError(415, "unsupported-media-type", "Send the body as application/json.")
-    if request.content_length is not None and request.content_length > config.max_body_bytes:
-        raise payload_too_large(config.max_body_bytes)
-    body = await request.content.read(config.max_body_bytes + 1)
+    body = await capped_body(request)
     return parse_json_object(body, max_bytes=config.max_body_bytes, max_depth=config.max_json_depth)
+
+
+async def capped_body(request: web.Request) -> bytes:
+    """The whole body, or 413 once it passes the cap (the app's client_max_size is the same cap)."""
+    limit = request.app[NODE].config.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise payload_too_large(limit)
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise payload_too_large(limit) from None
 
 
 def bearer_token(request: web.Request) -> str:

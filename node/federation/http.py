@@ -1,0 +1,163 @@
+"""Outgoing HTTP with the DESIGN.md safety rules: size and time limits, https only and no private
+addresses (both relaxed in development mode), every request signed with one of our keys.
+
+The address rule is enforced in the resolver, so it holds for every connection the session opens,
+redirects included, and a name that resolves to a private address (DNS rebinding) is refused too.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+from node.protocol.limits import json_depth
+from node.protocol.signatures import sign_request
+from node.store.access import KeyPair
+
+ACTIVITY_JSON = "application/activity+json"
+ACCEPT_AS = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+USER_AGENT = "Sportnode/0.1 (+https://w3id.org/sportnode)"
+
+
+class FetchError(Exception):
+    """A remote request failed or was refused by our own rules; the text says which."""
+
+
+def _is_public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return ip.is_global and not ip.is_multicast
+
+
+class SafeResolver(AbstractResolver):
+    """The default resolver, minus every address that is not public (unless `allow_private`)."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self._inner = aiohttp.DefaultResolver()
+        self._allow_private = allow_private
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        found = await self._inner.resolve(host, port, family)
+        allowed = [r for r in found if self._allow_private or _is_public_address(r["host"])]
+        if not allowed:
+            raise OSError(f"{host} resolves only to private or reserved addresses")
+        return allowed
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 1_048_576
+    max_depth: int = 32
+    timeout_seconds: float = 10.0
+
+
+class Http:
+    """One client session per node; `development` allows http and loopback/private peers."""
+
+    def __init__(self, *, development: bool, limits: Limits, clock: Any) -> None:
+        self.development = development
+        self.limits = limits
+        self._clock = clock
+        connector = aiohttp.TCPConnector(resolver=SafeResolver(development), limit=64, limit_per_host=8)
+        timeout = aiohttp.ClientTimeout(total=limits.timeout_seconds, sock_connect=min(5.0, limits.timeout_seconds))
+        self.session = aiohttp.ClientSession(
+            connector=connector, timeout=timeout, headers={"User-Agent": USER_AGENT}, auto_decompress=True
+        )
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    def check_url(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise FetchError(f"{url!r} is not an http(s) URL")
+        if parts.scheme == "http" and not self.development:
+            raise FetchError(f"{url!r}: only https peers are allowed")
+        try:
+            literal = ipaddress.ip_address(parts.hostname)
+        except ValueError:
+            return
+        if not self.development and not _is_public_address(str(literal)):
+            raise FetchError(f"{url!r} points at a private or reserved address")
+
+    def _signed(self, method: str, url: str, headers: dict[str, str], body: bytes | None,
+                signer: KeyPair | None) -> dict[str, str]:
+        if signer is None:
+            return headers
+        now: datetime = self._clock()
+        names = ["(request-target)", "host", "date", *(["digest"] if body is not None else [])]
+        if "Accept" in headers:
+            names.append("accept")
+        added = sign_request(method, url, headers, body, f"{signer.actor_id}#main-key", signer.private_pem,
+                             now=now, signed_headers=names)
+        return {**headers, **added}
+
+    async def get_json(self, url: str, signer: KeyPair | None) -> dict[str, Any]:
+        """GET an ActivityStreams document, signed, within the size and depth limits."""
+        self.check_url(url)
+        headers = self._signed("GET", url, {"Accept": ACCEPT_AS}, None, signer)
+        try:
+            async with self.session.get(url, headers=headers, allow_redirects=False) as response:
+                if response.status in (301, 302, 303, 307, 308):
+                    raise FetchError(f"{url} redirects to {response.headers.get('Location')!r}")
+                if response.status == 410:
+                    raise Gone(url)
+                if response.status != 200:
+                    raise FetchError(f"{url} answered {response.status}")
+                body = await self._read_capped(response, url)
+        except aiohttp.ClientError as error:
+            raise FetchError(f"{url}: {error}") from None
+        except TimeoutError:
+            raise FetchError(f"{url}: no answer within {self.limits.timeout_seconds:g} s") from None
+        return self._parse(body, url)
+
+    async def _read_capped(self, response: aiohttp.ClientResponse, url: str) -> bytes:
+        if response.content_length is not None and response.content_length > self.limits.max_bytes:
+            raise FetchError(f"{url} is larger than {self.limits.max_bytes} bytes")
+        # read(n) returns what has arrived, not n bytes: gather chunks up to the cap.
+        body = bytearray()
+        async for chunk in response.content.iter_chunked(65536):
+            body += chunk
+            if len(body) > self.limits.max_bytes:
+                raise FetchError(f"{url} is larger than {self.limits.max_bytes} bytes")
+        return bytes(body)
+
+    def _parse(self, body: bytes, url: str) -> dict[str, Any]:
+        try:
+            value = json.loads(body)
+        except (ValueError, RecursionError):
+            raise FetchError(f"{url} did not answer JSON") from None
+        if not isinstance(value, dict):
+            raise FetchError(f"{url} did not answer a JSON object")
+        if json_depth(value) > self.limits.max_depth:
+            raise FetchError(f"{url} answered JSON nested deeper than {self.limits.max_depth}")
+        return value
+
+    async def post_activity(self, url: str, body: bytes, signer: KeyPair) -> tuple[int, str]:
+        """POST a signed activity; the status and (the start of) the answer. Raises FetchError when
+        the peer cannot be reached at all."""
+        self.check_url(url)
+        headers = self._signed("POST", url, {"Content-Type": ACTIVITY_JSON}, body, signer)
+        try:
+            async with self.session.post(url, data=body, headers=headers, allow_redirects=False) as response:
+                text = (await response.content.read(2000)).decode("utf-8", "replace")
+                return response.status, text
+        except aiohttp.ClientError as error:
+            raise FetchError(f"{url}: {error}") from None
+        except TimeoutError:
+            raise FetchError(f"{url}: no answer within {self.limits.timeout_seconds:g} s") from None
+
+
+class Gone(FetchError):
+    """The remote object or actor answered 410: it was deleted."""
+

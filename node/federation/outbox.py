@@ -1,0 +1,45 @@
+"""Recording what we publish as activities, and queueing them for every follower, in the caller's
+write transaction: an object change and its deliveries commit together or not at all, so a crash
+can neither lose a delivery nor send one for a change that never happened.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import aiosqlite
+
+from node.protocol import activities
+from node.services.node import Node
+from node.store.federation import enqueue, follower_inboxes, put_outbox
+
+BUILDERS = {"Create": activities.create, "Update": activities.update, "Delete": activities.delete}
+
+
+def new_activity_id(node: Node) -> str:
+    return node.activity_url(secrets.token_hex(12))
+
+
+def node_followers(node: Node) -> str:
+    return f"{node.config.node_id}followers"
+
+
+async def publish_in(
+    db: aiosqlite.Connection, node: Node, verb: str, document: Mapping[str, Any], actor: str
+) -> dict[str, Any]:
+    """Create/Update/Delete of one of our objects by `actor`, to the actor's and the node's followers."""
+    activity = BUILDERS[verb](new_activity_id(node), actor, document, node.now(), [node_followers(node)])
+    await put_outbox(db, activity, public=True)
+    inboxes = await follower_inboxes(db, [actor, node.config.node_id])
+    await enqueue(db, activity["id"], inboxes, actor, node.now())
+    return activity
+
+
+async def send_in(
+    db: aiosqlite.Connection, node: Node, activity: Mapping[str, Any], inboxes: Iterable[str], *, public: bool
+) -> None:
+    """Record and queue an activity of ours (Follow, Accept, Undo, ...) for the given inboxes."""
+    await put_outbox(db, activity, public=public)
+    await enqueue(db, activity["id"], inboxes, activity["actor"], node.now())

@@ -1,0 +1,144 @@
+"""Objects of other hosts: checked and mapped into our model, stored once, changed only by their origin.
+
+An object is stored under its own id with `origin` set to the actor that vouched for it (an actor on
+the object's own host). A later version replaces it only when it is not older (`updated`); a Tombstone
+keeps its row, so a late or replayed Create cannot bring a deleted object back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiosqlite
+
+from node.errors import forbidden, invalid_input
+from node.federation.actors import node_key, same_host
+from node.federation.http import FetchError
+from node.protocol import inbound
+from node.protocol.jsonld import OBJECT_CONTEXT
+from node.protocol.objects import tombstone_document
+from node.services.node import Node
+from node.store.federation import RemoteActor, followed_host
+from node.store.objects import bury_object, get_object, put_object
+
+# The AS / schema.org types we model, and the kind each is stored as.
+KIND_OF_TYPE = {"Event": "activity", "Place": "place", "Course": "course", "Organization": "organisation"}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    kind: str
+    document: dict[str, Any]
+    owner: str
+    origin: str
+
+
+def _types(value: Any) -> list[str]:
+    return [t for t in (value if isinstance(value, list) else [value]) if isinstance(t, str)]
+
+
+def kind_of(document: Mapping[str, Any]) -> str | None:
+    for kind_type in _types(document.get("type")):
+        if kind_type in KIND_OF_TYPE:
+            return KIND_OF_TYPE[kind_type]
+    return None
+
+
+def origin_prefix(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def map_object(node: Node, document: Mapping[str, Any], origin: str, at: str) -> Prepared | None:
+    """Our model of a remote object, validated; None for a type we do not model (a Note, say)."""
+    kind = kind_of(document)
+    if kind is None:
+        return None
+    if kind == "activity":
+        mapped = inbound.event_to_activity(document, sports=node.vocabulary.sports, received=node.now(), at=at)
+        errors = node.object_schemas.errors("remote-activity", mapped)
+    else:
+        mapped = {"@context": OBJECT_CONTEXT, **{k: v for k, v in document.items() if k != "@context"}}
+        mapped.setdefault("published", node.now())
+        mapped.setdefault("updated", mapped["published"])
+        errors = node.object_schemas.errors(kind, mapped)
+    if errors:
+        raise invalid_input(errors, f"The {kind} at {at or '/'} does not fit this node's model.")
+    owner = mapped.get("attributedTo") if kind != "organisation" else mapped["id"]
+    if not isinstance(owner, str) or not same_host(owner, mapped["id"]):
+        raise forbidden(f"{mapped['id']} is attributed to an actor of another host.")
+    return Prepared(kind, mapped, owner, origin)
+
+
+async def _require_followed(node: Node, actor: RemoteActor) -> None:
+    async with node.db.read() as db:
+        followed = await followed_host(db, origin_prefix(actor.id))
+    if not followed:
+        raise forbidden(f"This node does not follow {urlsplit(actor.id).netloc}; it takes no content from it.")
+
+
+async def _fetched(node: Node, object_id: str) -> dict[str, Any]:
+    try:
+        return await node.http.get_json(object_id, await node_key(node))
+    except FetchError as error:
+        raise invalid_input([], f"The object {object_id} cannot be fetched: {error}") from None
+
+
+async def prepare(node: Node, activity: Mapping[str, Any], actor: RemoteActor) -> Prepared | None:
+    """For a Create, Update or Announce: the object to store, fetched if only linked."""
+    kind = activity["type"]
+    if kind not in ("Create", "Update", "Announce"):
+        return None
+    await _require_followed(node, actor)
+    obj = activity["object"]
+    if kind == "Announce":
+        object_id = obj["id"] if isinstance(obj, dict) else obj
+        # An Announce vouches for nothing: what the object says is taken from its own host.
+        document = await _fetched(node, object_id)
+        if document.get("id") != object_id:
+            raise forbidden(f"{object_id} answered a document with another id.")
+        return map_object(node, document, origin_prefix(object_id), "/object")
+    document = obj if isinstance(obj, dict) else await _fetched(node, obj)
+    if not same_host(str(document.get("id", "")), actor.id):
+        raise forbidden(f"{actor.id} may not {kind.lower()} an object of another host.")
+    return map_object(node, document, actor.id, "/object")
+
+
+async def store(db: aiosqlite.Connection, node: Node, prepared: Prepared) -> bool:
+    """Store unless what we hold is newer (or ours); True when stored."""
+    document = prepared.document
+    existing = await get_object(db, document["id"])
+    if existing is not None:
+        if existing.origin is None:
+            raise forbidden("That id names an object of this node.")
+        if existing.updated > document["updated"]:
+            return False
+    await put_object(db, prepared.kind, prepared.owner, document, origin=prepared.origin)
+    return True
+
+
+async def on_delete(db: aiosqlite.Connection, node: Node, activity: Mapping[str, Any], actor: RemoteActor) -> None:
+    """Bury a remote object. A Delete always wins over what we hold, whatever the clocks say; an id we
+    never saw gets a Tombstone when the Delete says its type, so a late Create cannot bring it in."""
+    obj = activity["object"]
+    object_id = obj["id"] if isinstance(obj, dict) else obj
+    existing = await get_object(db, object_id)
+    now = node.now()
+    if existing is None:
+        kind = kind_of({"type": obj.get("formerType")}) if isinstance(obj, dict) else None
+        if kind is None:
+            return
+        tombstone = tombstone_document(object_id, obj["formerType"], published=now, deleted=now)
+        await put_object(db, kind, actor.id, tombstone, origin=actor.id)
+    elif existing.origin is None:
+        raise forbidden("That id names an object of this node.")
+    elif existing.deleted:
+        return
+    else:
+        deleted = max(now, existing.updated)
+        tombstone = tombstone_document(object_id, existing.document.get("type"), published=existing.published,
+                                       deleted=deleted)
+    await bury_object(db, tombstone)

@@ -1,0 +1,137 @@
+"""The hostile peer: every forged, replayed, foreign or oversized inbound POST is refused with the right
+status and stores nothing. Requests are really signed (with a real peer node's key) and really sent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from federation_net import Network, Peer, eventually
+
+from node.federation import follows
+from node.protocol.signatures import sign_request
+from node.store.access import KeyPair
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+async def pair(tmp_path: Path) -> AsyncIterator[tuple[Network, Peer, Peer]]:
+    """`target` follows `sender` (accepted), so content from `sender` is welcome at `target`."""
+    net = Network(tmp_path)
+    target, sender = await net.add("target"), await net.add("sender")
+    await follows.follow(target.running, sender.actor)
+    await eventually(lambda: target.query("SELECT 1 FROM following WHERE state = 'accepted'"), what="accept")
+    yield net, target, sender
+    await net.close()
+
+
+def event(sender: Peer, key: str = "e1", **changes: Any) -> dict[str, Any]:
+    return {
+        "id": f"{sender.base}/activities/{key}",
+        "type": "Event",
+        "name": "Walking football",
+        "attributedTo": sender.actor,
+        "startTime": "2027-03-02T10:00:00+01:00",
+        "endTime": "2027-03-02T11:00:00+01:00",
+        "published": "2026-11-30T10:00:00Z",
+        "updated": "2026-11-30T10:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        **changes,
+    }
+
+
+def create(sender: Peer, obj: dict[str, Any], key: str = "c1", **changes: Any) -> dict[str, Any]:
+    return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{sender.base}/ap/{key}", "type": "Create",
+            "actor": sender.actor, "object": obj, "to": ["as:Public"], **changes}
+
+
+async def snapshot(peer: Peer) -> list[Any]:
+    return [await peer.query("SELECT id, document, deleted FROM objects ORDER BY id"),
+            await peer.query("SELECT activity_id FROM inbox_seen ORDER BY activity_id"),
+            await peer.query("SELECT * FROM followers ORDER BY remote_actor")]
+
+
+async def post(net: Network, target: Peer, body: bytes, key: KeyPair | None, *,
+               date: datetime | None = None, tamper: bytes | None = None, key_id: str | None = None) -> Any:
+    url = f"{target.base}/inbox"
+    headers = {"Content-Type": "application/activity+json"}
+    if key is not None:
+        headers.update(sign_request("POST", url, headers, body, key_id or f"{key.actor_id}#main-key",
+                                    key.private_pem, now=date or datetime.now(UTC)))
+    async with net.http.post(url, data=tamper if tamper is not None else body, headers=headers) as response:
+        return response.status, response.content_type, await response.text()
+
+
+async def refused(net: Network, target: Peer, status: int, body: bytes, key: KeyPair | None, **kw: Any) -> str:
+    before = await snapshot(target)
+    got, content_type, text = await post(net, target, body, key, **kw)
+    assert (got, content_type) == (status, PROBLEM), text
+    assert await snapshot(target) == before
+    return text
+
+
+async def test_a_good_signed_create_is_stored_once(pair: tuple[Network, Peer, Peer]) -> None:
+    net, target, sender = pair
+    body = json.dumps(create(sender, event(sender))).encode()
+    assert (await post(net, target, body, await sender.key()))[0] == 202
+    assert (await post(net, target, body, await sender.key()))[0] == 202  # a replay: answered, not re-applied
+    rows = await target.query("SELECT id, origin FROM objects WHERE id = ?", f"{sender.base}/activities/e1")
+    assert rows == [(f"{sender.base}/activities/e1", sender.actor)]
+    assert await target.query("SELECT count(*) FROM inbox_seen WHERE activity_id LIKE ?", "%/ap/c1") == [(1,)]
+
+
+async def test_unsigned_forged_and_tampered(pair: tuple[Network, Peer, Peer]) -> None:
+    net, target, sender = pair
+    body = json.dumps(create(sender, event(sender))).encode()
+    assert "not signed" in await refused(net, target, 401, body, None)
+    stranger = await net.add("stranger")
+    # Signed with the stranger's key while claiming the sender's key id: the signature does not verify.
+    forged = KeyPair(sender.actor, (await stranger.key()).private_pem, "")
+    assert "not valid" in await refused(net, target, 401, body, forged)
+    tampered = body.replace(b"Walking football", b"Walking footbalL")
+    assert "igest" in await refused(net, target, 401, body, await sender.key(), tamper=tampered)
+
+
+async def test_date_outside_the_window(pair: tuple[Network, Peer, Peer]) -> None:
+    net, target, sender = pair
+    body = json.dumps(create(sender, event(sender))).encode()
+    now = datetime.now(UTC)
+    await refused(net, target, 401, body, await sender.key(), date=now - timedelta(hours=1, minutes=10))
+    await refused(net, target, 401, body, await sender.key(), date=now + timedelta(hours=1, minutes=5))
+
+
+async def test_key_of_another_actor_and_objects_of_another_host(pair: tuple[Network, Peer, Peer]) -> None:
+    net, target, sender = pair
+    stranger = await net.add("stranger")
+    # The stranger signs, with its own valid key, an activity that claims the sender as actor.
+    body = json.dumps(create(sender, event(sender))).encode()
+    assert "signed by" in await refused(net, target, 403, body, await stranger.key())
+    # The sender creates (or updates, or deletes) an object whose id is on the target's or stranger's host.
+    for kind in ("Create", "Update", "Delete"):
+        foreign = event(sender, id=f"{stranger.base}/activities/x")
+        activity = create(sender, foreign, key=f"k{kind}", type=kind)
+        await refused(net, target, 403, json.dumps(activity).encode(), await sender.key())
+    # A host the target does not follow may not bring content at all.
+    body = json.dumps(create(stranger, event(stranger))).encode()
+    assert "does not follow" in await refused(net, target, 403, body, await stranger.key())
+
+
+async def test_oversized_deep_and_foreign_context(pair: tuple[Network, Peer, Peer]) -> None:
+    net, target, sender = pair
+    key = await sender.key()
+    huge = create(sender, event(sender, content="x" * (target.config.max_body_bytes + 10)))
+    await refused(net, target, 413, json.dumps(huge).encode(), key)
+    deep: Any = "bottom"
+    for _ in range(60):
+        deep = {"a": deep}
+    await refused(net, target, 400, json.dumps(create(sender, event(sender, extra=deep))).encode(), key)
+    remote_context = create(sender, event(sender), **{"@context": ["https://www.w3.org/ns/activitystreams",
+                                                                    "https://evil.example/context.jsonld"]})
+    assert "evil.example" in await refused(net, target, 400, json.dumps(remote_context).encode(), key)
+    await refused(net, target, 400, b'{"id": ', key)
+    await refused(net, target, 422, json.dumps({**create(sender, event(sender)), "type": "Like"}).encode(), key)
