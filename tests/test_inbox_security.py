@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import SHARED
 from federation_net import Network, Peer, eventually
 
 from node.federation import follows
-from node.protocol.signatures import sign_request
+from node.protocol.signatures import sign_request, sign_rfc9421
+from node.services.keys import generate_key_pair
 from node.store.access import KeyPair
 
 PROBLEM = "application/problem+json"
@@ -135,3 +137,76 @@ async def test_oversized_deep_and_foreign_context(pair: tuple[Network, Peer, Pee
     assert "evil.example" in await refused(net, target, 400, json.dumps(remote_context).encode(), key)
     await refused(net, target, 400, b'{"id": ', key)
     await refused(net, target, 422, json.dumps({**create(sender, event(sender)), "type": "Like"}).encode(), key)
+
+
+def fixture_as_sent_by(sender: Peer, name: str, host: str, actor: str) -> dict[str, Any]:
+    """A real recorded payload, moved onto the sender's host (ids and actor), everything else as recorded."""
+    text = (SHARED / "fixtures" / "fediverse" / name).read_text(encoding="utf-8")
+    moved: dict[str, Any] = json.loads(text.replace(actor, sender.actor).replace(host, sender.base))
+    return moved
+
+
+async def test_real_mobilizon_and_gancio_payloads_are_ingested(pair: tuple[Network, Peer, Peer]) -> None:
+    net, target, sender = pair
+    key = await sender.key()
+    mobilizon = fixture_as_sent_by(sender, "mobilizon-post-activity.json", "https://mobilizon.fr",
+                                   "https://mobilizon.fr/@metacartes")
+    gancio = fixture_as_sent_by(sender, "gancio-event-activity.json", "https://demo.gancio.org",
+                                "https://demo.gancio.org/federation/u/gancio")
+    for activity in (mobilizon, gancio):
+        assert (await post(net, target, json.dumps(activity).encode(), key))[0] == 202
+    stored = {row[0]: json.loads(row[1]) for row in await target.query(
+        "SELECT id, document FROM objects WHERE kind = 'activity' AND origin = ?", sender.actor)}
+    event = stored[mobilizon["object"]["id"]]
+    assert event["name"] == "My first event" and event["location"]["address"]["addressLocality"] == "Lyon"
+    assert event["location"]["id"].startswith("https://event1.tcit.fr/")  # a place id may live elsewhere
+    assert stored[gancio["object"]["id"]]["location"]["name"] == "Colosseo"
+    broken = {**mobilizon, "id": mobilizon["id"] + "-2",
+              "object": {**mobilizon["object"], "id": mobilizon["object"]["id"] + "-2", "name": None}}
+    assert "/object/name" in await refused(net, target, 422, json.dumps(broken).encode(), key)
+
+
+async def test_rfc9421_and_hs2019_signatures_are_accepted(pair: tuple[Network, Peer, Peer]) -> None:
+    net, target, sender = pair
+    key = await sender.key()
+    url = f"{target.base}/inbox"
+    body = json.dumps(create(sender, event(sender, "e9421"), key="c9421")).encode()
+    headers = {"Content-Type": "application/activity+json"}
+    headers.update(sign_rfc9421("POST", url, headers, body, f"{sender.actor}#main-key", key.private_pem,
+                                now=datetime.now(UTC)))
+    async with net.http.post(url, data=body, headers=headers) as response:
+        assert response.status == 202, await response.text()
+    body = json.dumps(create(sender, event(sender, "ehs"), key="chs")).encode()
+    headers = {"Content-Type": "application/activity+json"}
+    headers.update(sign_request("POST", url, headers, body, f"{sender.actor}#main-key", key.private_pem,
+                                "hs2019", now=datetime.now(UTC),
+                                signed_headers=["(request-target)", "(created)", "host", "digest"]))
+    async with net.http.post(url, data=body, headers=headers) as response:
+        assert response.status == 202, await response.text()
+    ids = {row[0] for row in await target.query("SELECT id FROM objects WHERE origin = ?", sender.actor)}
+    assert {f"{sender.base}/activities/e9421", f"{sender.base}/activities/ehs"} <= ids
+
+
+async def test_a_rotated_key_is_fetched_again_once(pair: tuple[Network, Peer, Peer]) -> None:
+    net, target, sender = pair
+    cached = await target.query("SELECT public_key_pem FROM remote_actors WHERE id = ?", sender.actor)
+    fresh = generate_key_pair(sender.actor)
+    async with sender.running.db.write() as db:
+        await db.execute("UPDATE keys SET private_pem = ?, public_pem = ? WHERE actor_id = ?",
+                         (fresh.private_pem, fresh.public_pem, sender.actor))
+    body = json.dumps(create(sender, event(sender, "rotated"), key="crot")).encode()
+    assert (await post(net, target, body, fresh))[0] == 202
+    now_cached = await target.query("SELECT public_key_pem FROM remote_actors WHERE id = ?", sender.actor)
+    assert cached != now_cached == [(fresh.public_pem,)]
+
+
+async def test_blocked_domains_get_a_reject(tmp_path: Path) -> None:
+    net = Network(tmp_path)
+    try:
+        closed = await net.add("closed", block_domains=("127.0.0.1",))
+        hopeful = await net.add("hopeful")
+        await follows.follow(hopeful.running, closed.actor)
+        await eventually(lambda: hopeful.query("SELECT 1 FROM following WHERE state = 'rejected'"), what="reject")
+        assert await closed.query("SELECT count(*) FROM followers") == [(0,)]
+    finally:
+        await net.close()
