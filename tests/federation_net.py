@@ -79,7 +79,7 @@ class Peer:
         await ensure_node_key(self.node)
         if not self.admin:
             self.admin = {"Authorization": f"Bearer {await issue_admin_token(self.node)}"}
-        self.runner = web.AppRunner(create_app(self.node), handle_signals=False)
+        self.runner = web.AppRunner(create_app(self.node), handle_signals=False, shutdown_timeout=5.0)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", int(self.base.rsplit(":", 1)[1])).start()
 

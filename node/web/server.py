@@ -13,7 +13,8 @@ from node.web.app import create_app
 
 
 async def serve(node: Node, host: str, port: int, on_ready: Callable[[], None] | None = None) -> None:
-    runner = web.AppRunner(create_app(node), handle_signals=False)
+    # In-flight requests get a few seconds to finish; a peer waiting on us retries anyway.
+    runner = web.AppRunner(create_app(node), handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
