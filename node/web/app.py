@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.services.node import Node
-from node.web import api, claim, federation, reading
+from node.web import api, claim, federation, reading, rpde
 from node.web.appkeys import NODE, TEMPLATES
 from node.web.errors import error_middleware
 from node.web.html import make_environment
@@ -19,5 +19,6 @@ def create_app(node: Node) -> web.Application:
     reading.add_routes(app)
     api.add_routes(app)
     claim.add_routes(app)
+    rpde.add_routes(app)  # OpenActive feeds and Dataset Site
     federation.add_routes(app)
     return app
