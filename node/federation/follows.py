@@ -181,7 +181,8 @@ async def _pages(node: Node, outbox: str) -> Any:
     """The pages of a paged OrderedCollection, first to last, each fetched from the outbox's host."""
     signer = await node_key(node)
     collection = await node.http.get_json(outbox, signer)
-    page: Any = collection.get("first")
+    # An unpaged collection (bovine's) is its own only page.
+    page: Any = collection.get("first") or (collection if _items(collection) else None)
     seen: set[str] = set()
     for _ in range(MAX_BACKFILL_PAGES):
         if isinstance(page, str):
@@ -209,13 +210,34 @@ async def backfill(node: Node, actor_id: str) -> int:
         return 0
     applied = 0
     async for page in _pages(node, actor.outbox):
-        items = page.get("orderedItems") or page.get("items") or []
+        items = [await _resolved(node, item, actor) for item in _items(page)]
         async with node.db.write() as db:
-            for item in items if isinstance(items, list) else []:
+            for item in items:
                 applied += await _apply_backfilled(db, node, item, actor)
     async with node.db.write() as db:
         await store.set_backfilled(db, actor_id, node.now())
     return applied
+
+
+def _items(page: dict[str, Any]) -> list[Any]:
+    items = page.get("orderedItems") or page.get("items") or []
+    return items if isinstance(items, list) else []
+
+
+async def _resolved(node: Node, item: Any, actor: RemoteActor) -> Any:
+    """An outbox item given by id (bovine lists ids only) fetched from the actor's own host, and its
+    object too when that is only linked; before the page's write transaction opens."""
+    try:
+        if isinstance(item, str) and same_host(item, actor.id):
+            item = await node.http.get_json(item, await node_key(node))
+        if isinstance(item, dict) and isinstance(item.get("object"), str) and item.get("type") != "Delete":
+            object_id = item["object"]
+            if same_host(object_id, actor.id):
+                item = {**item, "object": await node.http.get_json(object_id, await node_key(node))}
+    except FetchError as error:
+        log.info("backfill could not fetch %s: %s", item if isinstance(item, str) else item.get("id"), error)
+        return None
+    return item
 
 
 async def _apply_backfilled(db: aiosqlite.Connection, node: Node, item: Any, actor: RemoteActor) -> int:

@@ -18,7 +18,7 @@ from node.errors import forbidden, invalid_input
 from node.federation.actors import node_key, same_host
 from node.federation.http import FetchError
 from node.protocol import inbound
-from node.protocol.jsonld import OBJECT_CONTEXT
+from node.protocol.jsonld import OBJECT_CONTEXT, compact_our_terms
 from node.protocol.objects import tombstone_document
 from node.services.node import Node
 from node.store.federation import RemoteActor, followed_host
@@ -54,6 +54,7 @@ def origin_prefix(url: str) -> str:
 
 def map_object(node: Node, document: Mapping[str, Any], origin: str, at: str) -> Prepared | None:
     """Our model of a remote object, validated; None for a type we do not model (a Note, say)."""
+    document = compact_our_terms(document)
     kind = kind_of(document)
     if kind is None:
         return None

@@ -25,6 +25,10 @@ AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 # What our own objects carry: the three documents above, in this order.
 OBJECT_CONTEXT: list[str] = [AS_CONTEXT, SECURITY_CONTEXT, SPORTNODE_CONTEXT]
+# Contexts that bovine names in every activity it sends (bovine.jsonld.default_context). They define
+# DID and Multikey terms only, none of which this node reads, so they are held as empty documents:
+# such activities pass the context check without a fetch, and mean to us what they say in plain JSON.
+EMPTY_CONTEXTS = ("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1")
 
 
 class UnknownContext(ValueError):
@@ -65,6 +69,7 @@ def _known() -> dict[str, Mapping[str, Any]]:
         _normalise(AS_CONTEXT): AS_CONTEXT_DOCUMENT,
         _normalise(SECURITY_CONTEXT): SEC_CONTEXT_DOCUMENT,
         _normalise(SPORTNODE_CONTEXT): sportnode_context(),
+        **{_normalise(url): {"@context": {}} for url in EMPTY_CONTEXTS},
     }
     bundled = _bundled()
     # A file in vocab/contexts/ must not quietly replace the meaning of the documents we publish with.
@@ -104,3 +109,57 @@ def _inlined(context: Any, seen: tuple[str, ...]) -> list[Any]:
         elif _normalise(entry) not in seen:
             inlined.extend(_inlined(load_context_document(entry)["@context"], (*seen, _normalise(entry))))
     return inlined
+
+
+def _expand_prefixed(value: str, prefixes: Mapping[str, str]) -> str:
+    prefix, colon, rest = value.partition(":")
+    return prefixes[prefix] + rest if colon and prefix in prefixes else value
+
+
+def _reverse_terms(context: Mapping[str, Any]) -> dict[str, str]:
+    """Full IRI -> the term of `context` that names it (schema.org in both its http and https forms)."""
+    prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("/", "#"))}
+    reverse: dict[str, str] = {}
+    for term, definition in context.items():
+        target = definition.get("@id") if isinstance(definition, dict) else definition
+        if term.startswith("@") or term in prefixes or not isinstance(target, str):
+            continue
+        iri = _expand_prefixed(target, prefixes)
+        reverse[iri] = term
+        if iri.startswith("https://schema.org/"):
+            reverse["http://schema.org/" + iri.removeprefix("https://schema.org/")] = term
+    return reverse
+
+
+@cache
+def _our_terms() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """The reverse map of our context, and of each term's scoped context (eventSchedule's times)."""
+    context = sportnode_context()["@context"]
+    scoped = {
+        term: _reverse_terms({**context, **definition["@context"]})
+        for term, definition in context.items()
+        if isinstance(definition, dict) and isinstance(definition.get("@context"), dict)
+    }
+    # A term defined only inside a scoped context (schema:startTime) keeps its full IRI outside it.
+    return _reverse_terms(context), scoped
+
+
+def compact_our_terms(value: Any, scope: str = "") -> Any:
+    """`value` with keys and `type` values written as full IRIs of our context's terms written as the
+    terms. Peers that re-compact with a context of their own (bovine) send schema.org terms this way."""
+    top, scoped = _our_terms()
+    reverse = scoped.get(scope, top)
+    if isinstance(value, list):
+        return [compact_our_terms(item, scope) for item in value]
+    if not isinstance(value, dict):
+        return value
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        term = reverse.get(str(key), str(key))
+        if term in ("type", "@type"):
+            result[term] = [reverse.get(t, t) for t in item] if isinstance(item, list) else reverse.get(item, item)
+        elif term == "@context":
+            result[term] = item
+        else:
+            result[term] = compact_our_terms(item, term)
+    return result
