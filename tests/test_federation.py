@@ -134,3 +134,50 @@ async def test_redelivery_is_applied_once(net: Network) -> None:
     await eventually(lambda: _queue_empty(origin), what="the redelivery")
     seen = await follower.query("SELECT count(*) FROM inbox_seen WHERE activity_id = ?", rows[0][0])
     assert seen == [(1,)]
+
+
+async def test_unfollow_sends_undo_and_drops_the_hosts_objects(net: Network) -> None:
+    origin, follower = await net.add("origin"), await net.add("follower")
+    club = await net.organisation(origin, "Judoclub Kyu")
+    await follows.follow(follower.running, origin.actor)
+    await eventually(lambda: remote_objects(follower, origin, "organisation"), what="backfill")
+    assert await origin.query("SELECT remote_actor FROM followers") == [(follower.actor,)]
+    assert await follows.unfollow(follower.running, origin.actor) == origin.actor
+    await eventually(lambda: _no_followers(origin), what="the Undo at the origin")
+    assert await remote_objects(follower, origin, "organisation") == {}
+    await net.api(origin, "PUT", "/api/organisations/judoclub-kyu", club["headers"], {"name": "Judoclub Kyu Leusden"})
+    await eventually(lambda: _queue_empty(origin), what="origin's queue")  # nobody left to deliver to
+    assert await remote_objects(follower, origin, "organisation") == {}
+
+
+async def _no_followers(peer: Peer) -> bool:
+    return await peer.query("SELECT count(*) FROM followers") == [(0,)]
+
+
+async def test_an_announce_is_believed_only_as_the_origin_says(net: Network) -> None:
+    """An aggregator's Announce names an object; the follower fetches it from its own host."""
+    import json
+    from datetime import UTC, datetime
+
+    from node.protocol.signatures import sign_request
+
+    origin, aggregator, follower = await net.add("origin"), await net.add("aggregator"), await net.add("follower")
+    club = await net.organisation(origin, "Hockeyclub Eemland")
+    place = await net.api(origin, "POST", "/api/places", club["headers"], place_input())
+    await follows.follow(follower.running, aggregator.actor)
+    await eventually(lambda: follower.query("SELECT 1 FROM following WHERE state = 'accepted'"), what="accept")
+    announce = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{aggregator.base}/ap/announce1",
+                "type": "Announce", "actor": aggregator.actor, "object": place["id"],
+                "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+    body = json.dumps(announce).encode()
+    url = f"{follower.base}/inbox"
+    key = await aggregator.key()
+    headers = {"Content-Type": "application/activity+json"}
+    headers.update(sign_request("POST", url, headers, body, f"{aggregator.actor}#main-key", key.private_pem,
+                                now=datetime.now(UTC)))
+    async with net.http.post(url, data=body, headers=headers) as response:
+        assert response.status == 202, await response.text()
+    stored = await remote_objects(follower, origin, "place")
+    assert stored[place["id"]]["name"] == place["name"]
+    rows = await follower.query("SELECT origin FROM objects WHERE id = ?", place["id"])
+    assert rows == [(origin.base + "/",)]
