@@ -37,7 +37,7 @@ def _index_columns(kind: str, document: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _row_to_object(row: aiosqlite.Row) -> StoredObject:
+def row_to_object(row: aiosqlite.Row) -> StoredObject:
     return StoredObject(
         id=row["id"],
         kind=row["kind"],
@@ -57,14 +57,14 @@ COLUMNS = "id, kind, owner, document, published, updated, deleted, source_key, o
 async def get_object(db: aiosqlite.Connection, object_id: str) -> StoredObject | None:
     async with db.execute(f"SELECT {COLUMNS} FROM objects WHERE id = ?", (object_id,)) as cursor:
         row = await cursor.fetchone()
-    return _row_to_object(row) if row else None
+    return row_to_object(row) if row else None
 
 
 async def get_by_source_key(db: aiosqlite.Connection, owner: str, kind: str, key: str) -> StoredObject | None:
     sql = f"SELECT {COLUMNS} FROM objects WHERE owner = ? AND kind = ? AND source_key = ?"
     async with db.execute(sql, (owner, kind, key)) as cursor:
         row = await cursor.fetchone()
-    return _row_to_object(row) if row else None
+    return row_to_object(row) if row else None
 
 
 async def put_object(
@@ -140,7 +140,7 @@ async def objects_at_place(db: aiosqlite.Connection, place_id: str) -> list[Stor
     sql = f"""SELECT {COLUMNS} FROM objects WHERE id IN (SELECT object_id FROM object_places WHERE place_id = ?)
               AND deleted IS NULL ORDER BY id"""
     async with db.execute(sql, (place_id,)) as cursor:
-        return [_row_to_object(row) for row in await cursor.fetchall()]
+        return [row_to_object(row) for row in await cursor.fetchall()]
 
 
 # Current: not deleted, and not past its validity period (`today` is an ISO date; validThrough is inclusive).
@@ -162,13 +162,13 @@ async def list_current(
 ) -> list[StoredObject]:
     sql = f"SELECT {COLUMNS} FROM objects WHERE {CURRENT} ORDER BY id LIMIT :limit OFFSET :offset"
     async with db.execute(sql, {"kind": kind, "today": today, "limit": limit, "offset": offset}) as cursor:
-        return [_row_to_object(row) for row in await cursor.fetchall()]
+        return [row_to_object(row) for row in await cursor.fetchall()]
 
 
 async def list_owned(db: aiosqlite.Connection, owner: str, kind: str) -> list[StoredObject]:
     sql = f"SELECT {COLUMNS} FROM objects WHERE owner = ? AND kind = ? AND deleted IS NULL ORDER BY id"
     async with db.execute(sql, (owner, kind)) as cursor:
-        return [_row_to_object(row) for row in await cursor.fetchall()]
+        return [row_to_object(row) for row in await cursor.fetchall()]
 
 
 async def count_all(db: aiosqlite.Connection) -> dict[str, int]:
@@ -184,4 +184,4 @@ async def find_live_by_name(db: aiosqlite.Connection, kind: str, name: str) -> S
               AND name = ? COLLATE NOCASE ORDER BY published, id LIMIT 1"""
     async with db.execute(sql, (kind, name)) as cursor:
         row = await cursor.fetchone()
-    return _row_to_object(row) if row else None
+    return row_to_object(row) if row else None

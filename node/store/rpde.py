@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from node.store.objects import StoredObject, _row_to_object
+from node.store.objects import StoredObject, row_to_object
 
 # The largest SQLite integer: "no change is held back".
 NO_HORIZON = 2**63 - 1
@@ -54,7 +54,7 @@ async def feed_rows(
     params = {"feed": feed, "from_seq": from_seq, "cutoff": held_back_after_ms, "limit": limit}
     async with db.execute(sql, params) as cursor:
         rows = await cursor.fetchall()
-    return [FeedRow(seq=row["seq"], width=row["width"], object=_row_to_object(row)) for row in rows]
+    return [FeedRow(seq=row["seq"], width=row["width"], object=row_to_object(row)) for row in rows]
 
 
 async def documents_by_id(db: aiosqlite.Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
