@@ -28,6 +28,13 @@ class Config:
     max_json_depth: int = 32
     allow_domains: tuple[str, ...] = ()
     block_domains: tuple[str, ...] = ()
+    role: str = "node"  # or "aggregator": re-publishes what it holds to its own followers
+    follow: tuple[str, ...] = ()
+    reconcile_minutes: int = 15
+
+    @property
+    def is_aggregator(self) -> bool:
+        return self.role == "aggregator"
 
     @property
     def db_path(self) -> Path:
@@ -46,12 +53,15 @@ SETTINGS: tuple[tuple[str, str, type, Any], ...] = (
     ("node", "base_url", str, None),
     ("node", "data_dir", str, None),
     ("node", "development", bool, False),
+    ("node", "role", str, "node"),
     ("server", "host", str, "127.0.0.1"),
     ("server", "port", int, 8080),
     ("limits", "max_body_bytes", int, 1_048_576),
     ("limits", "max_json_depth", int, 32),
     ("federation", "allow_domains", list, []),
     ("federation", "block_domains", list, []),
+    ("federation", "follow", list, []),
+    ("federation", "reconcile_minutes", int, 15),
 )
 
 
@@ -93,7 +103,14 @@ def parse_config(raw: dict[str, Any], relative_to: Path) -> Config:
         max_json_depth=values["limits.max_json_depth"],
         allow_domains=tuple(d.strip().lower() for d in values["federation.allow_domains"]),
         block_domains=tuple(d.strip().lower() for d in values["federation.block_domains"]),
+        role=values["node.role"],
+        follow=tuple(t.strip() for t in values["federation.follow"]),
+        reconcile_minutes=values["federation.reconcile_minutes"],
     )
+    if config.role not in ("node", "aggregator"):
+        raise ConfigError(f'[node] role must be "node" or "aggregator", not {config.role!r}')
+    if config.reconcile_minutes < 1:
+        raise ConfigError("[federation] reconcile_minutes must be at least 1")
     if not 0 < config.port < 65536:
         raise ConfigError(f"[server] port must be between 1 and 65535, not {config.port}")
     if config.max_body_bytes < 1024 or config.max_json_depth < 4:
@@ -123,6 +140,7 @@ def render_config(config: Config) -> str:
             f"base_url = {q(config.base_url)}",
             f"data_dir = {q(str(config.data_dir))}",
             f"development = {'true' if config.development else 'false'}",
+            f"role = {q(config.role)}",
             "",
             "[server]",
             f"host = {q(config.host)}",
@@ -137,6 +155,9 @@ def render_config(config: Config) -> str:
             "# list is set and does not name it (subdomains count).",
             f"allow_domains = {json.dumps(list(config.allow_domains))}",
             f"block_domains = {json.dumps(list(config.block_domains))}",
+            "# What this node follows by itself (actor URLs or user@host); `sportnode follow` adds more.",
+            f"follow = {json.dumps(list(config.follow))}",
+            f"reconcile_minutes = {config.reconcile_minutes}",
             "",
         ]
     )

@@ -144,10 +144,21 @@ async def test_unfollow_sends_undo_and_drops_the_hosts_objects(net: Network) -> 
     assert await origin.query("SELECT remote_actor FROM followers") == [(follower.actor,)]
     assert await follows.unfollow(follower.running, origin.actor) == origin.actor
     await eventually(lambda: _no_followers(origin), what="the Undo at the origin")
-    assert await remote_objects(follower, origin, "organisation") == {}
+    # Out of the view, as Tombstones (so the follower's own followers and feeds hear of it).
+    assert await _live(follower, origin) == set()
     await net.api(origin, "PUT", "/api/organisations/judoclub-kyu", club["headers"], {"name": "Judoclub Kyu Leusden"})
     await eventually(lambda: _queue_empty(origin), what="origin's queue")  # nobody left to deliver to
-    assert await remote_objects(follower, origin, "organisation") == {}
+    assert await _live(follower, origin) == set()
+    # Following again brings it all back, the change included.
+    await follows.follow(follower.running, origin.actor)
+    found = await eventually(lambda: _live(follower, origin), what="the second backfill")
+    assert found == {club["id"]}
+    assert (await remote_objects(follower, origin, "organisation"))[club["id"]]["name"] == "Judoclub Kyu Leusden"
+
+
+async def _live(peer: Peer, origin: Peer) -> set[str]:
+    found = await remote_objects(peer, origin, "organisation")
+    return {i for i, d in found.items() if not d["_deleted"]}
 
 
 async def _no_followers(peer: Peer) -> bool:

@@ -8,7 +8,6 @@ from then on pushes keep us current.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Mapping
@@ -19,19 +18,18 @@ import aiosqlite
 
 from node.errors import SportnodeError, forbidden
 from node.federation import remote_objects
-from node.federation.actors import fetch_actor, get_actor, host_of, node_key, same_host
-from node.federation.http import FetchError, Gone
+from node.federation.actors import fetch_actor, same_host
+from node.federation.http import FetchError
 from node.federation.outbox import new_activity_id, send_in
 from node.protocol import activities
 from node.services.node import Node
 from node.store import federation as store
 from node.store.federation import RemoteActor
-from node.store.objects import get_object
+from node.store.objects import get_object, live_remote_of_host, purge_remote_tombstones_of_host
 
 log = logging.getLogger(__name__)
 
 ACCT = re.compile(r"^(?:acct:)?@?([^@\s/]+)@([^@\s/]+)$")
-MAX_BACKFILL_PAGES = 10_000
 
 
 def _id_of(value: Any) -> str | None:
@@ -133,13 +131,16 @@ async def follow(node: Node, target: str) -> RemoteActor:
         raise SportnodeError(2, "bad-request", "A node does not follow itself.")
     message = activities.follow(new_activity_id(node), node.config.node_id, actor.id, node.now())
     async with node.db.write() as db:
+        # Tombstones left by an earlier unfollow would hide what the new backfill brings.
+        await purge_remote_tombstones_of_host(db, remote_objects.origin_prefix(actor.id))
         await store.put_following(db, actor.id, message["id"], node.now())
         await send_in(db, node, message, [actor.inbox], public=False)
     return actor
 
 
 async def unfollow(node: Node, target: str) -> str:
-    """Undo our Follow and drop what we hold from that host (unless we follow another actor there)."""
+    """Undo our Follow; what we hold from that host leaves the view (Tombstones, so that our own
+    followers and feeds hear of it), unless we follow another actor there."""
     actor_id = target if "://" in target else (await resolve(node, target)).id
     async with node.db.write() as db:
         ours = await store.get_following(db, actor_id)
@@ -151,113 +152,14 @@ async def unfollow(node: Node, target: str) -> str:
         if actor:
             await send_in(db, node, undo, [actor.inbox], public=False)
         await store.remove_following(db, actor_id)
-        prefix = remote_objects.origin_prefix(actor_id)
-        if not await store.followed_host(db, prefix):
-            await db.execute("DELETE FROM object_places WHERE object_id IN (SELECT id FROM objects WHERE origin "
-                             "IS NOT NULL AND substr(id, 1, length(?)) = ?)", (prefix, prefix))
-            await db.execute("DELETE FROM objects WHERE origin IS NOT NULL AND substr(id, 1, length(?)) = ?",
-                             (prefix, prefix))
+        await drop_host_in(db, node, actor_id)
     return actor_id
 
 
-# --- backfill --------------------------------------------------------------------------------------
-
-
-def schedule_backfill(node: Node, actor_id: str) -> None:
-    task = asyncio.create_task(_backfill_logged(node, actor_id))
-    node.background.add(task)
-    task.add_done_callback(node.background.discard)
-
-
-async def _backfill_logged(node: Node, actor_id: str) -> None:
-    try:
-        count = await backfill(node, actor_id)
-        log.info("backfilled %d activities from %s", count, actor_id)
-    except (FetchError, SportnodeError) as error:
-        log.warning("backfill from %s failed: %s", actor_id, error)
-
-
-async def _pages(node: Node, outbox: str) -> Any:
-    """The pages of a paged OrderedCollection, first to last, each fetched from the outbox's host."""
-    signer = await node_key(node)
-    collection = await node.http.get_json(outbox, signer)
-    # An unpaged collection (bovine's) is its own only page.
-    page: Any = collection.get("first") or (collection if _items(collection) else None)
-    seen: set[str] = set()
-    for _ in range(MAX_BACKFILL_PAGES):
-        if isinstance(page, str):
-            if page in seen or not same_host(page, outbox):
-                return
-            seen.add(page)
-            page = await node.http.get_json(page, signer)
-        if not isinstance(page, dict):
-            return
-        yield page
-        page = page.get("next")
-
-
-async def backfill(node: Node, actor_id: str) -> int:
-    """Apply every Create, Update and Delete in the actor's outbox; one transaction a page."""
-    async with node.db.read() as db:
-        ours = await store.get_following(db, actor_id)
-    if ours is None or ours.state != "accepted":
-        return 0
-    try:
-        actor = await get_actor(node, actor_id)
-    except Gone:
-        return 0
-    if not actor.outbox or not same_host(actor.outbox, actor.id):
-        return 0
-    applied = 0
-    async for page in _pages(node, actor.outbox):
-        items = [await _resolved(node, item, actor) for item in _items(page)]
-        async with node.db.write() as db:
-            for item in items:
-                applied += await _apply_backfilled(db, node, item, actor)
-    async with node.db.write() as db:
-        await store.set_backfilled(db, actor_id, node.now())
-    return applied
-
-
-def _items(page: dict[str, Any]) -> list[Any]:
-    items = page.get("orderedItems") or page.get("items") or []
-    return items if isinstance(items, list) else []
-
-
-async def _resolved(node: Node, item: Any, actor: RemoteActor) -> Any:
-    """An outbox item given by id (bovine lists ids only) fetched from the actor's own host, and its
-    object too when that is only linked; before the page's write transaction opens."""
-    try:
-        if isinstance(item, str) and same_host(item, actor.id):
-            item = await node.http.get_json(item, await node_key(node))
-        if isinstance(item, dict) and isinstance(item.get("object"), str) and item.get("type") != "Delete":
-            object_id = item["object"]
-            if same_host(object_id, actor.id):
-                item = {**item, "object": await node.http.get_json(object_id, await node_key(node))}
-    except FetchError as error:
-        log.info("backfill could not fetch %s: %s", item if isinstance(item, str) else item.get("id"), error)
-        return None
-    return item
-
-
-async def _apply_backfilled(db: aiosqlite.Connection, node: Node, item: Any, actor: RemoteActor) -> int:
-    """One outbox item; items from another host, or that do not fit, are skipped (and logged)."""
-    if not isinstance(item, dict) or item.get("type") not in ("Create", "Update", "Delete"):
-        return 0
-    obj = item.get("object")
-    object_id = _id_of(obj)
-    if object_id is None or not same_host(object_id, actor.id) or host_of(str(item.get("actor"))) != host_of(actor.id):
-        return 0
-    try:
-        if item["type"] == "Delete":
-            await remote_objects.on_delete(db, node, item, actor)
-            return 1
-        if not isinstance(obj, dict):
-            return 0
-        prepared = remote_objects.map_object(node, obj, str(item["actor"]), "/object")
-        if prepared is None:
-            return 0
-        return int(await remote_objects.store(db, node, prepared))
-    except SportnodeError as error:
-        log.info("backfill skipped %s: %s", object_id, error.detail)
-        return 0
+async def drop_host_in(db: aiosqlite.Connection, node: Node, actor_id: str) -> None:
+    """Bury every object of the actor's host, unless we still follow another actor there."""
+    prefix = remote_objects.origin_prefix(actor_id)
+    if await store.followed_host(db, prefix):
+        return
+    for found in await live_remote_of_host(db, prefix):
+        await remote_objects.bury(db, node, found.id, None, found.origin or prefix)

@@ -16,7 +16,7 @@ from typing import Any
 import aiosqlite
 
 from node.errors import forbidden, invalid_input, unauthorized
-from node.federation import follows, remote_objects
+from node.federation import follows, remote_objects, sync
 from node.federation.actors import actor_for_key, same_host
 from node.federation.http import FetchError
 from node.protocol import inbound
@@ -102,7 +102,7 @@ async def receive(node: Node, request: InboundRequest, inbox_owner: str | None) 
             return
         await _apply(db, node, activity, actor, prepared, inbox_owner)
     if activity["type"] == "Accept":
-        follows.schedule_backfill(node, actor.id)
+        sync.schedule_backfill(node, actor.id)
 
 
 async def _apply(

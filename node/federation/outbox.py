@@ -43,3 +43,15 @@ async def send_in(
     """Record and queue an activity of ours (Follow, Accept, Undo, ...) for the given inboxes."""
     await put_outbox(db, activity, public=public)
     await enqueue(db, activity["id"], inboxes, activity["actor"], node.now())
+
+
+async def announce_in(db: aiosqlite.Connection, node: Node, object_id: str) -> None:
+    """An aggregator re-publishes a change to a remote object it holds: an Announce of the object's id
+    by the node actor, to the node's followers. Plain nodes announce nothing."""
+    if not node.config.is_aggregator:
+        return
+    activity = activities.announce(new_activity_id(node), node.config.node_id, object_id, node.now(),
+                                   [node_followers(node)])
+    await put_outbox(db, activity, public=True)
+    inboxes = await follower_inboxes(db, [node.config.node_id])
+    await enqueue(db, activity["id"], inboxes, node.config.node_id, node.now())

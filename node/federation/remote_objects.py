@@ -1,8 +1,13 @@
 """Objects of other hosts: checked and mapped into our model, stored once, changed only by their origin.
 
 An object is stored under its own id with `origin` set to the actor that vouched for it (an actor on
-the object's own host). A later version replaces it only when it is not older (`updated`); a Tombstone
-keeps its row, so a late or replayed Create cannot bring a deleted object back.
+the object's own host, or that host's root when an aggregator's Announce made us fetch it there). It
+may reach us along several paths (the origin itself, one or more aggregators): it is still one row,
+and `provenance` lists the paths. A later version replaces it only when it is not older (`updated`);
+a Tombstone keeps its row, so a late or replayed Create cannot bring a deleted object back.
+
+An aggregator announces every change it stores to its own followers (`outbox.announce_in`), in the same
+transaction; they fetch the object from its origin, so nothing an aggregator says needs trusting.
 """
 
 from __future__ import annotations
@@ -16,12 +21,13 @@ import aiosqlite
 
 from node.errors import forbidden, invalid_input
 from node.federation.actors import node_key, same_host
-from node.federation.http import FetchError
+from node.federation.http import FetchError, Gone
+from node.federation.outbox import announce_in
 from node.protocol import inbound
 from node.protocol.jsonld import OBJECT_CONTEXT, compact_our_terms
 from node.protocol.objects import tombstone_document
 from node.services.node import Node
-from node.store.federation import RemoteActor, followed_host
+from node.store.federation import RemoteActor, followed_host, record_provenance
 from node.store.objects import bury_object, get_object, put_object
 
 # The AS / schema.org types we model, and the kind each is stored as.
@@ -30,10 +36,14 @@ KIND_OF_TYPE = {"Event": "activity", "Place": "place", "Course": "course", "Orga
 
 @dataclass(frozen=True)
 class Prepared:
+    """What to store: `document` mapped into our model, or `gone` (its origin answered 410)."""
+
     kind: str
     document: dict[str, Any]
     owner: str
     origin: str
+    via: str
+    gone: bool = False
 
 
 def _types(value: Any) -> list[str]:
@@ -52,7 +62,7 @@ def origin_prefix(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-def map_object(node: Node, document: Mapping[str, Any], origin: str, at: str) -> Prepared | None:
+def map_object(node: Node, document: Mapping[str, Any], origin: str, at: str, via: str = "") -> Prepared | None:
     """Our model of a remote object, validated; None for a type we do not model (a Note, say)."""
     document = compact_our_terms(document)
     kind = kind_of(document)
@@ -71,7 +81,7 @@ def map_object(node: Node, document: Mapping[str, Any], origin: str, at: str) ->
     owner = mapped.get("attributedTo") if kind != "organisation" else mapped["id"]
     if not isinstance(owner, str) or not same_host(owner, mapped["id"]):
         raise forbidden(f"{mapped['id']} is attributed to an actor of another host.")
-    return Prepared(kind, mapped, owner, origin)
+    return Prepared(kind, mapped, owner, origin, via or origin)
 
 
 async def _require_followed(node: Node, actor: RemoteActor) -> None:
@@ -81,11 +91,19 @@ async def _require_followed(node: Node, actor: RemoteActor) -> None:
         raise forbidden(f"This node does not follow {urlsplit(actor.id).netloc}; it takes no content from it.")
 
 
-async def _fetched(node: Node, object_id: str) -> dict[str, Any]:
+async def fetch_from_origin(node: Node, object_id: str, via: str) -> Prepared | None:
+    """An object as its own host serves it now (signed GET): mapped, or `gone` when it answers 410."""
     try:
-        return await node.http.get_json(object_id, await node_key(node))
+        document = await node.http.get_json(object_id, await node_key(node))
+    except Gone:
+        return Prepared("", {"id": object_id}, "", origin_prefix(object_id), via, gone=True)
     except FetchError as error:
         raise invalid_input([], f"The object {object_id} cannot be fetched: {error}") from None
+    if document.get("id") != object_id:
+        raise forbidden(f"{object_id} answered a document with another id.")
+    if document.get("type") == "Tombstone":
+        return Prepared("", {"id": object_id}, "", origin_prefix(object_id), via, gone=True)
+    return map_object(node, document, origin_prefix(object_id), "/object", via)
 
 
 async def prepare(node: Node, activity: Mapping[str, Any], actor: RemoteActor) -> Prepared | None:
@@ -96,50 +114,63 @@ async def prepare(node: Node, activity: Mapping[str, Any], actor: RemoteActor) -
     await _require_followed(node, actor)
     obj = activity["object"]
     if kind == "Announce":
-        object_id = obj["id"] if isinstance(obj, dict) else obj
         # An Announce vouches for nothing: what the object says is taken from its own host.
-        document = await _fetched(node, object_id)
-        if document.get("id") != object_id:
-            raise forbidden(f"{object_id} answered a document with another id.")
-        return map_object(node, document, origin_prefix(object_id), "/object")
-    document = obj if isinstance(obj, dict) else await _fetched(node, obj)
-    if not same_host(str(document.get("id", "")), actor.id):
+        return await fetch_from_origin(node, obj["id"] if isinstance(obj, dict) else obj, actor.id)
+    if not isinstance(obj, dict):
+        return await fetch_from_origin(node, obj, actor.id)
+    if not same_host(str(obj.get("id", "")), actor.id):
         raise forbidden(f"{actor.id} may not {kind.lower()} an object of another host.")
-    return map_object(node, document, actor.id, "/object")
+    return map_object(node, obj, actor.id, "/object")
+
+
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return {k: v for k, v in a.items() if k != "@context"} == {k: v for k, v in b.items() if k != "@context"}
 
 
 async def store(db: aiosqlite.Connection, node: Node, prepared: Prepared) -> bool:
-    """Store unless what we hold is newer (or ours); True when stored."""
+    """Store unless what we hold is newer, the same, or ours; True when something changed."""
+    if prepared.gone:
+        return await bury(db, node, prepared.document["id"], None, prepared.origin)
     document = prepared.document
     existing = await get_object(db, document["id"])
+    await record_provenance(db, document["id"], prepared.origin, prepared.via, node.now())
     if existing is not None:
         if existing.origin is None:
             raise forbidden("That id names an object of this node.")
-        if existing.updated > document["updated"]:
+        if existing.updated > document["updated"] or _same(existing.document, document):
             return False
     await put_object(db, prepared.kind, prepared.owner, document, origin=prepared.origin)
+    await announce_in(db, node, document["id"])
+    return True
+
+
+async def bury(
+    db: aiosqlite.Connection, node: Node, object_id: str, former_type: Any, origin: str
+) -> bool:
+    """Make a remote object a Tombstone. A Delete always wins over what we hold, whatever the clocks
+    say; an id we never saw gets a Tombstone when its type is known, so a late Create cannot bring it in."""
+    existing = await get_object(db, object_id)
+    now = node.now()
+    if existing is None:
+        kind = kind_of({"type": former_type})
+        if kind is None:
+            return False
+        tombstone = tombstone_document(object_id, former_type, published=now, deleted=now)
+        await put_object(db, kind, origin, tombstone, origin=origin)
+    elif existing.origin is None:
+        raise forbidden("That id names an object of this node.")
+    elif existing.deleted:
+        return False
+    else:
+        tombstone = tombstone_document(object_id, existing.document.get("type"), published=existing.published,
+                                       deleted=max(now, existing.updated))
+    await bury_object(db, tombstone)
+    await announce_in(db, node, object_id)
     return True
 
 
 async def on_delete(db: aiosqlite.Connection, node: Node, activity: Mapping[str, Any], actor: RemoteActor) -> None:
-    """Bury a remote object. A Delete always wins over what we hold, whatever the clocks say; an id we
-    never saw gets a Tombstone when the Delete says its type, so a late Create cannot bring it in."""
     obj = activity["object"]
     object_id = obj["id"] if isinstance(obj, dict) else obj
-    existing = await get_object(db, object_id)
-    now = node.now()
-    if existing is None:
-        kind = kind_of({"type": obj.get("formerType")}) if isinstance(obj, dict) else None
-        if kind is None:
-            return
-        tombstone = tombstone_document(object_id, obj["formerType"], published=now, deleted=now)
-        await put_object(db, kind, actor.id, tombstone, origin=actor.id)
-    elif existing.origin is None:
-        raise forbidden("That id names an object of this node.")
-    elif existing.deleted:
-        return
-    else:
-        deleted = max(now, existing.updated)
-        tombstone = tombstone_document(object_id, existing.document.get("type"), published=existing.published,
-                                       deleted=deleted)
-    await bury_object(db, tombstone)
+    former = obj.get("formerType") if isinstance(obj, dict) else None
+    await bury(db, node, object_id, former, actor.id)

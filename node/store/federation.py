@@ -169,6 +169,44 @@ async def set_backfilled(db: aiosqlite.Connection, remote_actor: str, now: str) 
     await db.execute("UPDATE following SET backfilled = ? WHERE remote_actor = ?", (now, remote_actor))
 
 
+async def set_cursor(db: aiosqlite.Connection, remote_actor: str, cursor: str | None) -> None:
+    await db.execute("UPDATE following SET cursor = ? WHERE remote_actor = ?", (cursor, remote_actor))
+
+
+async def get_cursor(db: aiosqlite.Connection, remote_actor: str) -> str | None:
+    async with db.execute("SELECT cursor FROM following WHERE remote_actor = ?", (remote_actor,)) as cursor:
+        row = await cursor.fetchone()
+    return row[0] if row else None
+
+
+# --- provenance of remote objects ------------------------------------------------------------------
+
+
+async def record_provenance(db: aiosqlite.Connection, object_id: str, origin: str, via: str, now: str) -> None:
+    async with db.execute("SELECT via FROM provenance WHERE object_id = ?", (object_id,)) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        await db.execute(
+            "INSERT INTO provenance (object_id, origin, via, first_seen, last_changed) VALUES (?, ?, ?, ?, ?)",
+            (object_id, origin, json.dumps([via]), now, now),
+        )
+        return
+    path = json.loads(row[0])
+    if via not in path:
+        path.append(via)
+    await db.execute("UPDATE provenance SET via = ?, last_changed = ? WHERE object_id = ?",
+                     (json.dumps(path), now, object_id))
+
+
+async def get_provenance(db: aiosqlite.Connection, object_id: str) -> dict[str, Any] | None:
+    sql = "SELECT origin, via, first_seen, last_changed FROM provenance WHERE object_id = ?"
+    async with db.execute(sql, (object_id,)) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    return {"origin": row[0], "via": json.loads(row[1]), "firstSeen": row[2], "lastChanged": row[3]}
+
+
 async def remove_following(db: aiosqlite.Connection, remote_actor: str) -> None:
     await db.execute("DELETE FROM following WHERE remote_actor = ?", (remote_actor,))
 

@@ -185,3 +185,21 @@ async def find_live_by_name(db: aiosqlite.Connection, kind: str, name: str) -> S
     async with db.execute(sql, (kind, name)) as cursor:
         row = await cursor.fetchone()
     return row_to_object(row) if row else None
+
+
+# Remote objects by host: `prefix` is scheme://host/ of the host that owns them.
+REMOTE_OF_HOST = "origin IS NOT NULL AND substr(id, 1, length(:prefix)) = :prefix"
+
+
+async def live_remote_of_host(db: aiosqlite.Connection, prefix: str) -> list[StoredObject]:
+    sql = f"SELECT {COLUMNS} FROM objects WHERE {REMOTE_OF_HOST} AND deleted IS NULL ORDER BY id"
+    async with db.execute(sql, {"prefix": prefix}) as cursor:
+        return [row_to_object(row) for row in await cursor.fetchall()]
+
+
+async def purge_remote_tombstones_of_host(db: aiosqlite.Connection, prefix: str) -> None:
+    """Forget the Tombstones of a host's objects, so that a new follow's backfill can bring them back."""
+    where = f"{REMOTE_OF_HOST} AND deleted IS NOT NULL"
+    await db.execute(f"DELETE FROM provenance WHERE object_id IN (SELECT id FROM objects WHERE {where})",
+                     {"prefix": prefix})
+    await db.execute(f"DELETE FROM objects WHERE {where}", {"prefix": prefix})

@@ -19,6 +19,7 @@ from node import __version__
 from node.errors import bad_request, not_found
 from node.federation import collections, inbox
 from node.federation.delivery import DeliveryWorker
+from node.jobs.scheduler import running_jobs
 from node.protocol import activities
 from node.services.reading import counts
 from node.store.objects import get_object
@@ -114,6 +115,11 @@ async def delivery_worker(app: web.Application) -> AsyncIterator[None]:
     await asyncio.gather(task, return_exceptions=True)
 
 
+async def scheduled_jobs(app: web.Application) -> AsyncIterator[None]:
+    async for _ in running_jobs(app[NODE]):
+        yield
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/.well-known/webfinger", webfinger)
     app.router.add_get("/.well-known/nodeinfo", nodeinfo_links)
@@ -124,3 +130,4 @@ def add_routes(app: web.Application) -> None:
         app.router.add_get(f"{prefix}/followers", followers)
     app.router.add_get("/ap/{key:[0-9a-f]+}", activity)
     app.cleanup_ctx.append(delivery_worker)
+    app.cleanup_ctx.append(scheduled_jobs)

@@ -1,0 +1,165 @@
+"""Reading followed actors' outboxes: backfill after an Accept, and the periodic reconcile.
+
+Both walk the outbox pages and apply every Create, Update, Delete and Announce in them, one write
+transaction a page, with the page's URL saved in the same transaction. Backfill starts at the first
+page; reconcile goes on from the saved page, so a delivery that never came (a node that was down, a
+lost request) is repaired without reading everything again. Re-applying what we already hold changes
+nothing (`remote_objects.store` compares), so overlap is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiosqlite
+
+from node.errors import SportnodeError
+from node.federation import remote_objects
+from node.federation.actors import fetch_actor, host_of, node_key, same_host
+from node.federation.follows import drop_host_in
+from node.federation.http import FetchError, Gone
+from node.services.node import Node
+from node.store import federation as store
+from node.store.federation import RemoteActor
+
+log = logging.getLogger(__name__)
+
+MAX_PAGES = 10_000
+
+
+def schedule_backfill(node: Node, actor_id: str) -> None:
+    task = asyncio.create_task(_sync_logged(node, actor_id, from_start=True))
+    node.background.add(task)
+    task.add_done_callback(node.background.discard)
+
+
+async def _sync_logged(node: Node, actor_id: str, *, from_start: bool) -> None:
+    try:
+        count = await sync(node, actor_id, from_start=from_start)
+        log.info("applied %d activities from the outbox of %s", count, actor_id)
+    except (FetchError, SportnodeError) as error:
+        log.warning("reading the outbox of %s failed: %s", actor_id, error)
+
+
+async def reconcile_all(node: Node) -> int:
+    """Go on reading every accepted follow's outbox from where we stopped."""
+    async with node.db.read() as db:
+        accepted = [f.remote_actor for f in await store.list_following(db) if f.state == "accepted"]
+    done = 0
+    for actor_id in accepted:
+        try:
+            done += await sync(node, actor_id, from_start=False)
+        except (FetchError, SportnodeError) as error:
+            log.warning("reconcile of %s failed: %s", actor_id, error)
+    return done
+
+
+def _items(page: dict[str, Any]) -> list[Any]:
+    items = page.get("orderedItems") or page.get("items") or []
+    return items if isinstance(items, list) else []
+
+
+async def _pages(node: Node, start: str, from_collection: bool) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """(URL, page) of a paged OrderedCollection from `start`, each fetched from the outbox's host."""
+    signer = await node_key(node)
+    page: Any = start
+    if from_collection:
+        collection = await node.http.get_json(start, signer)
+        # An unpaged collection (bovine's) is its own only page.
+        page = collection.get("first") or (collection if _items(collection) else None)
+    seen: set[str] = set()
+    url = start
+    for _ in range(MAX_PAGES):
+        if isinstance(page, str):
+            if page in seen or not same_host(page, start):
+                return
+            seen.add(page)
+            url = page
+            page = await node.http.get_json(page, signer)
+        if not isinstance(page, dict):
+            return
+        yield url, page
+        page = page.get("next")
+
+
+async def sync(node: Node, actor_id: str, *, from_start: bool) -> int:
+    """Apply the followed actor's outbox (all of it, or from the saved page on); the number applied."""
+    async with node.db.read() as db:
+        ours = await store.get_following(db, actor_id)
+        cursor = await store.get_cursor(db, actor_id)
+    if ours is None or ours.state != "accepted":
+        return 0
+    try:
+        actor = await fetch_actor(node, actor_id)
+    except Gone:
+        await _followed_is_gone(node, actor_id)
+        return 0
+    if not actor.outbox or not same_host(actor.outbox, actor.id):
+        return 0
+    start, whole = (actor.outbox, True) if from_start or not cursor else (cursor, False)
+    applied = 0
+    async for url, page in _pages(node, start, whole):
+        items = [await _resolved(node, item, actor) for item in _items(page)]
+        async with node.db.write() as db:
+            for item in items:
+                applied += await _apply(db, node, item, actor)
+            await store.set_cursor(db, actor_id, url if url != actor.outbox else None)
+    async with node.db.write() as db:
+        await store.set_backfilled(db, actor_id, node.now())
+    return applied
+
+
+async def _followed_is_gone(node: Node, actor_id: str) -> None:
+    """The followed actor answers 410: it and everything of its host leave the view."""
+    log.info("%s is gone (410): dropping its objects", actor_id)
+    async with node.db.write() as db:
+        await store.remove_following(db, actor_id)
+        await drop_host_in(db, node, actor_id)
+
+
+async def _resolved(node: Node, item: Any, actor: RemoteActor) -> Any:
+    """An outbox item, fetched when given by id (bovine lists ids only), with the object it names
+    fetched from its own host when only linked (an Announce's always); before the page's transaction.
+    Returns the item, or a Prepared for an Announce, or None when it cannot be had."""
+    try:
+        if isinstance(item, str) and same_host(item, actor.id):
+            item = await node.http.get_json(item, await node_key(node))
+        if not isinstance(item, dict):
+            return None
+        object_id = item.get("object")
+        if item.get("type") == "Announce" and isinstance(object_id, str):
+            return await remote_objects.fetch_from_origin(node, object_id, actor.id)
+        if item.get("type") in ("Create", "Update") and isinstance(object_id, str) and same_host(object_id, actor.id):
+            item = {**item, "object": await node.http.get_json(object_id, await node_key(node))}
+    except (FetchError, SportnodeError) as error:
+        log.info("outbox item of %s skipped: %s", actor.id, error)
+        return None
+    return item
+
+
+async def _apply(db: aiosqlite.Connection, node: Node, item: Any, actor: RemoteActor) -> int:
+    """One outbox item; items from another host, or that do not fit, are skipped (and logged)."""
+    if isinstance(item, remote_objects.Prepared):
+        return int(await remote_objects.store(db, node, item))
+    if not isinstance(item, dict) or item.get("type") not in ("Create", "Update", "Delete"):
+        return 0
+    obj = item.get("object")
+    object_id = obj.get("id") if isinstance(obj, dict) else obj
+    if not isinstance(object_id, str) or not same_host(object_id, actor.id):
+        return 0
+    if host_of(str(item.get("actor"))) != host_of(actor.id):
+        return 0
+    try:
+        if item["type"] == "Delete":
+            await remote_objects.on_delete(db, node, item, actor)
+            return 1
+        if not isinstance(obj, dict):
+            return 0
+        prepared = remote_objects.map_object(node, obj, str(item["actor"]), "/object", actor.id)
+        return int(await remote_objects.store(db, node, prepared)) if prepared else 0
+    except SportnodeError as error:
+        log.info("outbox item %s skipped: %s", object_id, error.detail)
+        return 0

@@ -1,0 +1,56 @@
+"""The node's periodic jobs (apscheduler), running beside the web app for as long as it is up.
+
+- at start: follow what `[federation] follow` lists and the node does not follow yet;
+- every `[federation] reconcile_minutes`: read on in every followed outbox, repairing missed deliveries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from node.errors import SportnodeError
+from node.federation import follows, sync
+from node.federation.http import FetchError
+from node.services.node import Node
+from node.store.federation import list_following
+
+log = logging.getLogger(__name__)
+
+
+async def follow_configured(node: Node) -> None:
+    """Send a Follow for every configured target the node does not follow (or that rejected it) yet."""
+    async with node.db.read() as db:
+        settled = {f.remote_actor for f in await list_following(db) if f.state != "rejected"}
+    for target in node.config.follow:
+        if target in settled:
+            continue
+        try:
+            actor = await follows.follow(node, target)
+            log.info("following %s (from the config)", actor.id)
+        except (FetchError, SportnodeError) as error:
+            log.warning("cannot follow %s yet: %s", target, error)
+
+
+async def _reconcile(node: Node) -> None:
+    count = await sync.reconcile_all(node)
+    if count:
+        log.info("reconcile applied %d activities", count)
+
+
+async def running_jobs(node: Node) -> AsyncIterator[None]:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    interval = timedelta(minutes=node.config.reconcile_minutes)
+    scheduler.add_job(follow_configured, "date", args=[node], id="follow-configured")
+    scheduler.add_job(follow_configured, "interval", args=[node], seconds=interval.total_seconds(),
+                      id="follow-configured-again", coalesce=True, max_instances=1)
+    scheduler.add_job(_reconcile, "interval", args=[node], seconds=interval.total_seconds(), id="reconcile",
+                      coalesce=True, max_instances=1)
+    scheduler.start()
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
