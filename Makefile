@@ -13,7 +13,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	$(BIN)/sportnode demo --port $(PORT)
+	$(BIN)/sportnode demo --federation --port $(PORT)
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q

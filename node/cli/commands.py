@@ -5,22 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
+from node.cli.demo import run_demo
 from node.config import Config, check_base_url, load_config, render_config
 from node.errors import SportnodeError
 from node.federation import follows
 from node.services import organisations
-from node.services.area_index import load_area_index
-from node.services.demo_data import generate_offering
-from node.services.demo_loader import load_demo
 from node.services.importing import import_file
 from node.services.node import Node, open_node
-from node.services.reading import counts, ensure_node_key
+from node.services.reading import ensure_node_key
 from node.store.federation import list_following, queue_counts
 from node.store.objects import list_current
 from node.web.server import serve
@@ -97,46 +94,6 @@ async def org(args: argparse.Namespace) -> int:
     return 0
 
 
-async def demo(args: argparse.Namespace) -> int:
-    config = Config(
-        name="Sportnode demo", base_url=f"http://127.0.0.1:{args.port}", data_dir=args.dir.resolve(),
-        development=True, port=args.port,
-    )
-    node = await _with_node(config)
-    try:
-        if not any((await counts(node)).values()):
-            await _load_demo_offering(node, args)
-        config = replace(config, name=f"Sportnode demo: {node.areas.municipalities[args.municipality].name}")
-        node.config = config
-        found = await counts(node)
-        say(", ".join(f"{n} {kind}" for kind, n in found.items()))
-        if args.load_only:
-            return 0
-        await serve(node, "127.0.0.1", args.port, lambda: say(f"Demo node: {config.base_url}/"))
-    finally:
-        await node.close()
-    return 0
-
-
-async def _load_demo_offering(node: Node, args: argparse.Namespace) -> None:
-    areas = load_area_index()
-    if args.municipality not in areas.municipalities:
-        raise SportnodeError(2, "unknown-municipality", f"{args.municipality} is not a CBS municipality code")
-    municipality = areas.municipalities[args.municipality]
-    wijken = [n for n in areas.neighbourhoods.values() if n.municipality_code == municipality.code]
-    vocabulary = node.vocabulary
-    offering = generate_offering(
-        municipality, wijken,
-        [c.key for c in vocabulary.sports], [c.key for c in vocabulary.target_groups],
-        [c.key for c in vocabulary.accessibility],
-        organisations=args.organisations, activities=args.activities, seed=args.seed,
-        today=node.clock().date(),
-    )
-    say(f"Loading demo offering for {municipality.name} into {node.config.db_path} ...")
-    with tqdm(total=len(offering), unit="org", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
-        await load_demo(node, offering, bar.update)
-
-
 def add_import_parser(sub: Any, config_option: ConfigOption) -> None:
     parser = sub.add_parser(
         "import", help="import a spreadsheet (CSV or JSON) of activities: all rows or none",
@@ -180,7 +137,7 @@ async def follow_command(args: argparse.Namespace) -> int:
 
 
 HANDLERS = {
-    "init": init, "serve": serve_command, "org": org, "demo": demo, "import": import_command,
+    "init": init, "serve": serve_command, "org": org, "demo": run_demo, "import": import_command,
     "follow": follow_command, "unfollow": follow_command, "following": follow_command,
 }
 

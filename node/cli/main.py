@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=33, help="random seed of the generator (default: %(default)s)"
     )
     demo.add_argument("--load-only", action="store_true", help="load the data and exit instead of serving")
+    demo.add_argument(
+        "--federation", action="store_true",
+        help="run a small federation instead: five municipal and neighbourhood nodes (Amersfoort on PORT), "
+        "a regional and a national aggregator, on PORT, PORT+1, ...; each in DIR/NAME",
+    )
 
     commands.add_import_parser(sub, _config_option)
 
