@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from urllib.parse import urlsplit
 
 from node.config import Config
@@ -93,13 +94,29 @@ class Node:
 async def open_node(config: Config, clock: Callable[[], datetime] = utc_now) -> Node:
     db = Database(config.db_path)
     await db.open()
-    return Node(
-        config=config,
-        db=db,
+    shared = _shipped_files()
+    return Node(config=config, db=db, vocabulary=shared.vocabulary, schemas=shared.input_schemas,
+                inbound_schemas=shared.inbound_schemas, object_schemas=shared.object_schemas,
+                areas=shared.areas, clock=clock)
+
+
+@dataclass(frozen=True)
+class _Shipped:
+    vocabulary: Vocabulary
+    input_schemas: SchemaSet
+    inbound_schemas: SchemaSet
+    object_schemas: SchemaSet
+    areas: AreaIndex
+
+
+@cache
+def _shipped_files() -> _Shipped:
+    """vocab/ and schemas/, read once per process: they are immutable, take ~1.5 s to parse and check,
+    and every node of a process (the demo federation, the national simulation) can share them."""
+    return _Shipped(
         vocabulary=load_vocabulary(vocab_dir()),
-        schemas=SchemaSet(schemas_dir() / "input"),
+        input_schemas=SchemaSet(schemas_dir() / "input"),
         inbound_schemas=SchemaSet(schemas_dir() / "inbound"),
         object_schemas=SchemaSet(schemas_dir() / "objects"),
         areas=load_area_index(),
-        clock=clock,
     )
