@@ -28,6 +28,8 @@ class Config:
     max_json_depth: int = 32
     allow_domains: tuple[str, ...] = ()
     block_domains: tuple[str, ...] = ()
+    # The OpenActive Activity List (JSON-LD); None: $SPORTNODE_ACTIVITY_LIST, else ../shared beside the checkout.
+    activity_list: Path | None = None
     role: str = "node"  # or "aggregator": re-publishes what it holds to its own followers
     follow: tuple[str, ...] = ()
     reconcile_minutes: int = 15
@@ -62,6 +64,7 @@ SETTINGS: tuple[tuple[str, str, type, Any], ...] = (
     ("federation", "block_domains", list, []),
     ("federation", "follow", list, []),
     ("federation", "reconcile_minutes", int, 15),
+    ("openactive", "activity_list", str, ""),
 )
 
 
@@ -75,6 +78,11 @@ def _setting(raw: dict[str, Any], section: str, key: str, kind: type, default: A
     if isinstance(value, list) and not all(isinstance(item, str) and item.strip() for item in value):
         raise ConfigError(f"[{section}] {key} must be a list of domain names, not {value!r}")
     return value
+
+
+def _optional_path(text: str, relative_to: Path) -> Path | None:
+    """A configured file; empty means "not set". A relative path counts from the config file's folder."""
+    return relative_to / text if text.strip() else None
 
 
 def check_base_url(url: str, development: bool) -> str:
@@ -103,6 +111,7 @@ def parse_config(raw: dict[str, Any], relative_to: Path) -> Config:
         max_json_depth=values["limits.max_json_depth"],
         allow_domains=tuple(d.strip().lower() for d in values["federation.allow_domains"]),
         block_domains=tuple(d.strip().lower() for d in values["federation.block_domains"]),
+        activity_list=_optional_path(values["openactive.activity_list"], relative_to),
         role=values["node.role"],
         follow=tuple(t.strip() for t in values["federation.follow"]),
         reconcile_minutes=values["federation.reconcile_minutes"],
@@ -158,6 +167,11 @@ def render_config(config: Config) -> str:
             "# What this node follows by itself (actor URLs or user@host); `sportnode follow` adds more.",
             f"follow = {json.dumps(list(config.follow))}",
             f"reconcile_minutes = {config.reconcile_minutes}",
+            "",
+            "[openactive]",
+            "# The OpenActive Activity List (JSON-LD file); empty: $SPORTNODE_ACTIVITY_LIST, else",
+            "# ../shared/data/openactive/activity-list.jsonld beside the checkout.",
+            f"activity_list = {q(str(config.activity_list) if config.activity_list else '')}",
             "",
         ]
     )

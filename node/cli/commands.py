@@ -15,6 +15,7 @@ from node.config import Config, check_base_url, load_config, render_config
 from node.errors import SportnodeError
 from node.federation import follows
 from node.services import organisations
+from node.services.harvest import harvest
 from node.services.importing import import_file
 from node.services.node import Node, open_node
 from node.services.reading import ensure_node_key
@@ -96,19 +97,32 @@ async def org(args: argparse.Namespace) -> int:
 
 def add_import_parser(sub: Any, config_option: ConfigOption) -> None:
     parser = sub.add_parser(
-        "import", help="import a spreadsheet (CSV or JSON) of activities: all rows or none",
-        description="Import activities from a CSV or JSON file, one row per activity. Re-importing the same file "
-        "updates what an earlier import created instead of adding duplicates. Nothing is stored unless every row "
-        "is valid.",
+        "import", help="import a spreadsheet (CSV or JSON) of activities, or harvest an OpenActive RPDE feed",
+        description="Import activities from a CSV or JSON file, one row per activity: nothing is stored unless "
+        "every row is valid. Or, with --rpde, harvest an OpenActive RPDE feed: its organizers, places and "
+        "opportunities become organisations, places, activities and courses of this node; deleted items are "
+        "deleted here, and the next run resumes where this one stopped. Either way, importing again updates "
+        "what an earlier import created instead of adding duplicates.",
     )
     config_option(parser)
-    parser.add_argument("file", type=Path, help="the CSV or JSON file")
-    parser.add_argument("--dry-run", action="store_true", help="check every row and report, but store nothing")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", type=Path, nargs="?", help="the CSV or JSON file")
+    source.add_argument("--rpde", metavar="URL",
+                        help="the URL of an OpenActive RPDE feed, e.g. https://example.org/openactive/session-series")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="check every row of the file and report, but store nothing (not with --rpde)")
 
 
 async def import_command(args: argparse.Namespace) -> int:
+    if args.rpde and args.dry_run:
+        raise SportnodeError(2, "usage", "--dry-run checks a file; a harvest (--rpde) stores each page as it goes")
     node = await _with_node(load_config(args.config))
     try:
+        if args.rpde:
+            with tqdm(unit="item", desc="harvest", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+                harvested = await harvest(node, args.rpde, progress=bar.update)
+            say(harvested.summary())
+            return 0
         with tqdm(unit="row", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
             report = await import_file(node, args.file, dry_run=args.dry_run, progress=bar.update)
     finally:

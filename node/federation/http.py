@@ -102,10 +102,13 @@ class Http:
                              now=now, signed_headers=names)
         return {**headers, **added}
 
-    async def get_json(self, url: str, signer: KeyPair | None) -> dict[str, Any]:
-        """GET an ActivityStreams document, signed, within the size and depth limits."""
+    async def get_json(
+        self, url: str, signer: KeyPair | None, *, accept: str = ACCEPT_AS, max_bytes: int | None = None
+    ) -> dict[str, Any]:
+        """GET an ActivityStreams document (or, with `accept`, other JSON), signed when `signer` is given,
+        within the size (`max_bytes`, default the configured limit) and depth limits."""
         self.check_url(url)
-        headers = self._signed("GET", url, {"Accept": ACCEPT_AS}, None, signer)
+        headers = self._signed("GET", url, {"Accept": accept}, None, signer)
         try:
             async with self.session.get(url, headers=headers, allow_redirects=False) as response:
                 if response.status in (301, 302, 303, 307, 308):
@@ -114,22 +117,22 @@ class Http:
                     raise Gone(url)
                 if response.status != 200:
                     raise FetchError(f"{url} answered {response.status}")
-                body = await self._read_capped(response, url)
+                body = await self._read_capped(response, url, max_bytes or self.limits.max_bytes)
         except aiohttp.ClientError as error:
             raise FetchError(f"{url}: {error}") from None
         except TimeoutError:
             raise FetchError(f"{url}: no answer within {self.limits.timeout_seconds:g} s") from None
         return self._parse(body, url)
 
-    async def _read_capped(self, response: aiohttp.ClientResponse, url: str) -> bytes:
-        if response.content_length is not None and response.content_length > self.limits.max_bytes:
-            raise FetchError(f"{url} is larger than {self.limits.max_bytes} bytes")
+    async def _read_capped(self, response: aiohttp.ClientResponse, url: str, max_bytes: int) -> bytes:
+        if response.content_length is not None and response.content_length > max_bytes:
+            raise FetchError(f"{url} is larger than {max_bytes} bytes")
         # read(n) returns what has arrived, not n bytes: gather chunks up to the cap.
         body = bytearray()
         async for chunk in response.content.iter_chunked(65536):
             body += chunk
-            if len(body) > self.limits.max_bytes:
-                raise FetchError(f"{url} is larger than {self.limits.max_bytes} bytes")
+            if len(body) > max_bytes:
+                raise FetchError(f"{url} is larger than {max_bytes} bytes")
         return bytes(body)
 
     def _parse(self, body: bytes, url: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from node.config import Config
 from node.errors import bad_request
 from node.paths import project_root
 from node.protocol.openactive import (
@@ -60,9 +61,12 @@ def parse_cursor(after_timestamp: str | None, after_id: str | None) -> Cursor | 
     return Cursor(int(after_timestamp), after_id)
 
 
-def activity_list_path() -> Path | None:
-    """Where the OpenActive Activity List is read from: $SPORTNODE_ACTIVITY_LIST, else ../shared beside
-    the checkout (where development and CI keep it; the list may not be copied into the project)."""
+def activity_list_path(config: Config | None = None) -> Path | None:
+    """Where the OpenActive Activity List is read from: the config's `[openactive] activity_list`, else
+    $SPORTNODE_ACTIVITY_LIST, else ../shared beside the checkout (where development and CI keep it; the
+    list may not be copied into the project)."""
+    if config is not None and config.activity_list is not None:
+        return config.activity_list
     configured = os.environ.get(ACTIVITY_LIST_ENV)
     if configured:
         return Path(configured)

@@ -107,7 +107,7 @@ async def logo(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    app[RPDE] = RpdeSettings(activity_list=rpde.activity_list_path())
+    app[RPDE] = RpdeSettings(activity_list=rpde.activity_list_path(app[NODE].config))
     app.router.add_get(rpde.FEED_PATH, dataset_site)
     app.router.add_get(f"{rpde.FEED_PATH}/logo.svg", logo)
     app.router.add_get(f"{rpde.FEED_PATH}/{{feed:{'|'.join(FEEDS)}}}", feed)
