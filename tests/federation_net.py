@@ -7,6 +7,7 @@ stopped and started again on the same port and file, as after a crash or a resta
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from aiohttp import web
 
 from node.config import Config
 from node.federation.delivery import DeliveryWorker
+from node.protocol.signatures import sign_request
 from node.services.node import Node, open_node
 from node.services.organisations import issue_admin_token
 from node.services.reading import ensure_node_key
@@ -134,6 +136,16 @@ class Network:
             body = await response.json(content_type=None) if response.status != 204 else None
             assert response.status < 300, (response.status, body)
             return body
+
+    async def signed_post(self, target: Peer, activity: dict[str, Any], signer: Peer) -> tuple[int, str]:
+        """POST an activity to `target`'s shared inbox, signed with `signer`'s node key, as a peer would."""
+        url, body = f"{target.base}/inbox", json.dumps(activity).encode()
+        key = await signer.key()
+        headers = {"Content-Type": "application/activity+json"}
+        headers.update(sign_request("POST", url, headers, body, f"{key.actor_id}#main-key", key.private_pem,
+                                    now=datetime.now(UTC)))
+        async with self.http.post(url, data=body, headers=headers) as response:
+            return response.status, await response.text()
 
     async def organisation(self, peer: Peer, name: str) -> dict[str, Any]:
         body = await self.api(peer, "POST", "/api/organisations", peer.admin, {"name": name, "isClub": True})

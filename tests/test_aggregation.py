@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from conftest import activity_input, place_input
 from federation_net import Network, Peer, eventually
 
 from node.federation import sync
-from node.protocol.signatures import sign_request
 
 TIMEOUT = 30.0
 
@@ -113,14 +111,8 @@ async def test_an_aggregator_cannot_claim_a_nodes_object(
     for kind in ("Update", "Delete"):
         activity = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{regions[0].base}/ap/f{kind}",
                     "type": kind, "actor": regions[0].actor, "object": forged if kind == "Update" else victim}
-        body = json.dumps(activity).encode()
-        url = f"{national.base}/inbox"
-        key = await regions[0].key()
-        headers = {"Content-Type": "application/activity+json"}
-        headers.update(sign_request("POST", url, headers, body, f"{regions[0].actor}#main-key", key.private_pem,
-                                    now=datetime.now(UTC)))
-        async with net.http.post(url, data=body, headers=headers) as response:
-            assert response.status == 403, await response.text()
+        status, text = await net.signed_post(national, activity, regions[0])
+        assert status == 403, text
     assert await _document(national, victim) == before
 
 

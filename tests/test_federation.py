@@ -167,11 +167,6 @@ async def _no_followers(peer: Peer) -> bool:
 
 async def test_an_announce_is_believed_only_as_the_origin_says(net: Network) -> None:
     """An aggregator's Announce names an object; the follower fetches it from its own host."""
-    import json
-    from datetime import UTC, datetime
-
-    from node.protocol.signatures import sign_request
-
     origin, aggregator, follower = await net.add("origin"), await net.add("aggregator"), await net.add("follower")
     club = await net.organisation(origin, "Hockeyclub Eemland")
     place = await net.api(origin, "POST", "/api/places", club["headers"], place_input())
@@ -180,14 +175,8 @@ async def test_an_announce_is_believed_only_as_the_origin_says(net: Network) -> 
     announce = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{aggregator.base}/ap/announce1",
                 "type": "Announce", "actor": aggregator.actor, "object": place["id"],
                 "to": ["https://www.w3.org/ns/activitystreams#Public"]}
-    body = json.dumps(announce).encode()
-    url = f"{follower.base}/inbox"
-    key = await aggregator.key()
-    headers = {"Content-Type": "application/activity+json"}
-    headers.update(sign_request("POST", url, headers, body, f"{aggregator.actor}#main-key", key.private_pem,
-                                now=datetime.now(UTC)))
-    async with net.http.post(url, data=body, headers=headers) as response:
-        assert response.status == 202, await response.text()
+    status, text = await net.signed_post(follower, announce, aggregator)
+    assert status == 202, text
     stored = await remote_objects(follower, origin, "place")
     assert stored[place["id"]]["name"] == place["name"]
     rows = await follower.query("SELECT origin FROM objects WHERE id = ?", place["id"])

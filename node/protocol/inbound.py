@@ -16,6 +16,7 @@ from typing import Any
 
 from node.errors import FieldError, SportnodeError
 from node.protocol.jsonld import AS_PUBLIC, OBJECT_CONTEXT, is_known_context
+from node.protocol.objects import CRITERIA
 from node.protocol.validation import SchemaSet
 from node.protocol.vocab import Concept, ConceptList
 
@@ -25,14 +26,6 @@ INBOUND_TYPES = ("Follow", "Accept", "Reject", "Undo", "Create", "Update", "Dele
 # servers write plain "Public"; with the AS context all three are the same IRI.
 PUBLIC_ALIASES = frozenset({AS_PUBLIC, "as:Public", "Public"})
 ADDRESS_FIELDS = ("to", "cc", "bto", "bcc", "audience")
-CRITERIA = (
-    "openToVulnerableGroups",
-    "acceptsNewParticipants",
-    "startsNewGroups",
-    "safeGuidance",
-    "qualityAndContinuity",
-    "givesFeedbackToProfessionals",
-)
 POSTAL_FIELDS = ("streetAddress", "postalCode", "addressLocality", "addressRegion", "addressCountry")
 
 _URL = re.compile(r"^https?://[^\s/?#@]+([/?#]\S*)?$")

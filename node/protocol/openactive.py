@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote
 
+from node.protocol.objects import CRITERIA
 from node.protocol.vocab import Concept
 
 OA_CONTEXT = "https://openactive.io/"
@@ -30,14 +31,6 @@ RPDE_MEDIA_TYPE = "application/vnd.openactive.rpde+json; version=1"
 SCHEMA_VERSION = "https://openactive.io/modelling-opportunity-data/2.0/"
 TIMEZONE = "Europe/Amsterdam"
 SN = "sn:"
-CRITERIA = (
-    "openToVulnerableGroups",
-    "acceptsNewParticipants",
-    "startsNewGroups",
-    "safeGuidance",
-    "qualityAndContinuity",
-    "givesFeedbackToProfessionals",
-)
 # A target group that OpenActive expresses as a restriction rather than an audience.
 FEMALE_ONLY_GROUP = "https://w3id.org/sportnode/target-groups#meiden-en-vrouwen"
 ATTENDANCE = {
