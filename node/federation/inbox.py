@@ -88,9 +88,9 @@ def check_hosts(activity: Mapping[str, Any], actor: RemoteActor) -> None:
             raise forbidden(f"{actor.id} may not {activity['type'].lower()} an object of another host.")
 
 
-async def receive(node: Node, request: InboundRequest, inbox_owner: str | None) -> None:
-    """Check and apply one inbound activity; `inbox_owner` is the local actor whose inbox it came to
-    (None for the shared inbox)."""
+async def receive(node: Node, request: InboundRequest) -> None:
+    """Check and apply one inbound activity. Personal and shared inboxes are treated alike: what an
+    activity is about (the Follow's object, say) is in the activity, not in the inbox it came to."""
     activity = _parse(node, request.body)
     actor = await verified_actor(node, request)
     check_hosts(activity, actor)
@@ -100,7 +100,7 @@ async def receive(node: Node, request: InboundRequest, inbox_owner: str | None) 
         if not await mark_seen(db, activity["id"], actor.id, node.now()):
             log.info("already applied %s; ignored", activity["id"])
             return
-        await _apply(db, node, activity, actor, prepared, inbox_owner)
+        await _apply(db, node, activity, actor, prepared)
     if activity["type"] == "Accept":
         sync.schedule_backfill(node, actor.id)
 
@@ -111,7 +111,6 @@ async def _apply(
     activity: dict[str, Any],
     actor: RemoteActor,
     prepared: remote_objects.Prepared | None,
-    inbox_owner: str | None,
 ) -> None:
     kind = activity["type"]
     if kind == "Follow":

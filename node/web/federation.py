@@ -81,12 +81,13 @@ async def nodeinfo(request: web.Request) -> web.Response:
 async def receive(request: web.Request) -> web.Response:
     node = request.app[NODE]
     slug = request.match_info.get("slug")
-    owner = await collections.local_actor(node, slug) if slug else None
+    if slug:
+        await collections.local_actor(node, slug)  # 404 for an inbox of nobody
     body = await capped_body(request)
     incoming = inbox.InboundRequest(
         request.method, node.config.base_url + request.raw_path, request.headers, body
     )
-    await inbox.receive(node, incoming, owner)
+    await inbox.receive(node, incoming)
     return web.Response(status=202)
 
 
