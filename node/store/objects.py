@@ -26,6 +26,8 @@ class StoredObject:
 def _index_columns(kind: str, document: Mapping[str, Any]) -> dict[str, Any]:
     """The filter columns, read from the document so they can never disagree with it."""
     place = document if kind == "place" else document.get("location") or {}
+    if isinstance(place, list):  # a remote event may list several locations (a Place and a VirtualLocation)
+        place = next((p for p in place if isinstance(p, dict) and p.get("type") == "Place"), {})
     return {
         "name": document.get("name"),
         "municipality_code": place.get("municipalityCode") or document.get("municipalityCode"),

@@ -6,6 +6,9 @@ from aiohttp import web
 
 from node.services.node import Node
 from node.web import api, claim, federation, reading, rpde
+from node.web import coverage as coverage_routes
+from node.web import query as query_routes
+from node.web import sparql as sparql_routes
 from node.web.appkeys import NODE, TEMPLATES
 from node.web.errors import error_middleware
 from node.web.html import make_environment
@@ -21,4 +24,7 @@ def create_app(node: Node) -> web.Application:
     claim.add_routes(app)
     rpde.add_routes(app)  # OpenActive feeds and Dataset Site
     federation.add_routes(app)
+    query_routes.add_routes(app)  # GET /api/search and /openapi.json (docs/query.md)
+    sparql_routes.add_routes(app)  # read-only SPARQL endpoint (docs/sparql.md)
+    coverage_routes.add_routes(app)  # coverage for Sportakkoorden (docs/coverage.md)
     return app
