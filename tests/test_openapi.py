@@ -11,13 +11,13 @@ from urllib.parse import quote
 
 import pytest
 from aiohttp.test_utils import TestClient
+from conftest import BASE_URL, activity_input, course_input, create, place_input
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from node.services import openapi
 from node.services.node import Node
 from node.web.app import create_app
-from tests.conftest import BASE_URL, activity_input, course_input, create, place_input
 
 Client = TestClient[Any, Any]
 METHODS = ("get", "post", "put", "delete")

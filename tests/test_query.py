@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from conftest import activity_input, create, place_input
 from icalendar import Calendar
 
 from node.protocol.jsonld import AS_PUBLIC, OBJECT_CONTEXT
 from node.services.node import Node
 from node.store.objects import put_object
-from tests.conftest import activity_input, create, place_input
 
 Client = TestClient[Any, Any]
 
