@@ -4,13 +4,23 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
 
-.PHONY: demo test lint typecheck check clean
+.PHONY: demo test lint typecheck check clean bench
+SCALE ?= full
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+$(BIN)/.installed-bench: $(BIN)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+# Every figure of DESIGN.md's "Numbers it must reach": docs/benchmarks.md and bench/results.json.
+# SCALE=small: the same scenarios on 24 municipal nodes, for development (writes *-small files).
+bench: $(BIN)/.installed-bench
+	$(BIN)/python -m bench.run --scale $(SCALE)
 
 demo: $(BIN)/.installed
 	$(BIN)/sportnode demo --federation --port $(PORT)
@@ -19,7 +29,7 @@ test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check node tests
+	$(BIN)/ruff check node tests bench
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy

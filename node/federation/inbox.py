@@ -103,6 +103,8 @@ async def receive(node: Node, request: InboundRequest) -> None:
         await _apply(db, node, activity, actor, prepared)
     if activity["type"] == "Accept":
         sync.schedule_backfill(node, actor.id)
+    if prepared is not None and prepared.sync_outbox:
+        sync.schedule_origin_syncs(node)
 
 
 async def _apply(

@@ -21,6 +21,7 @@ from node.federation import remote_objects
 from node.federation.actors import fetch_actor, host_of, node_key, same_host
 from node.federation.follows import drop_host_in
 from node.federation.http import FetchError, Gone
+from node.federation.outbox import announce_in
 from node.services.node import Node
 from node.store import federation as store
 from node.store.federation import RemoteActor
@@ -45,7 +46,8 @@ async def _sync_logged(node: Node, actor_id: str, *, from_start: bool) -> None:
 
 
 async def reconcile_all(node: Node) -> int:
-    """Go on reading every accepted follow's outbox from where we stopped."""
+    """Go on reading every accepted follow's outbox from where we stopped, and finish every announced
+    outbox whose reading was cut short."""
     async with node.db.read() as db:
         accepted = [f.remote_actor for f in await store.list_following(db) if f.state == "accepted"]
     done = 0
@@ -54,7 +56,7 @@ async def reconcile_all(node: Node) -> int:
             done += await sync(node, actor_id, from_start=False)
         except (FetchError, SportnodeError) as error:
             log.warning("reconcile of %s failed: %s", actor_id, error)
-    return done
+    return done + await run_origin_syncs(node)
 
 
 def _items(page: dict[str, Any]) -> list[Any]:
@@ -86,7 +88,11 @@ async def _pages(node: Node, start: str, from_collection: bool) -> AsyncIterator
 
 
 async def sync(node: Node, actor_id: str, *, from_start: bool) -> int:
-    """Apply the followed actor's outbox (all of it, or from the saved page on); the number applied."""
+    """Apply the followed actor's outbox (all of it, or from the saved page on); the number applied.
+
+    An aggregator that backfills a node (an actor that is no object of ours) for the first time
+    announces nothing per object: when the outbox is read to its end it announces the node's actor,
+    and its followers read that outbox themselves (`run_origin_syncs`)."""
     async with node.db.read() as db:
         ours = await store.get_following(db, actor_id)
         cursor = await store.get_cursor(db, actor_id)
@@ -99,16 +105,96 @@ async def sync(node: Node, actor_id: str, *, from_start: bool) -> int:
         return 0
     if not actor.outbox or not same_host(actor.outbox, actor.id):
         return 0
+    bulk = node.config.is_aggregator and ours.backfilled is None and remote_objects.kind_of(actor.document) is None
     start, whole = (actor.outbox, True) if from_start or not cursor else (cursor, False)
     applied = 0
     async for url, page in _pages(node, start, whole):
         items = [await _resolved(node, item, actor) for item in _items(page)]
         async with node.db.write() as db:
             for item in items:
-                applied += await _apply(db, node, item, actor)
+                applied += await _apply(db, node, item, actor, announce=not bulk)
             await store.set_cursor(db, actor_id, url if url != actor.outbox else None)
     async with node.db.write() as db:
         await store.set_backfilled(db, actor_id, node.now())
+        if bulk and applied:
+            await announce_in(db, node, actor.id)
+    _start_origin_syncs(node)
+    return applied
+
+
+# --- origin syncs: reading an outbox an aggregator announced as a whole ------------------------------
+
+ORIGIN_SYNC_TASK = "origin-syncs"
+ORIGIN_SYNCS_AT_ONCE = 4
+
+
+def _start_origin_syncs(node: Node) -> None:
+    """Run the pending origin syncs in the background, unless that runs already."""
+    if any(task.get_name() == ORIGIN_SYNC_TASK and not task.done() for task in node.background):
+        return
+    task = asyncio.create_task(_origin_syncs_logged(node), name=ORIGIN_SYNC_TASK)
+    node.background.add(task)
+    task.add_done_callback(node.background.discard)
+
+
+def schedule_origin_syncs(node: Node) -> None:
+    _start_origin_syncs(node)
+
+
+async def _origin_syncs_logged(node: Node) -> None:
+    count = await run_origin_syncs(node)
+    if count:
+        log.info("applied %d activities from announced outboxes", count)
+
+
+async def run_origin_syncs(node: Node) -> int:
+    """Read every pending announced outbox to its end (a few at a time); the number of items applied.
+    A read that fails stays pending, from its saved page, for the next reconcile."""
+    applied = 0
+    failed: set[tuple[str, str]] = set()
+    while True:
+        async with node.db.read() as db:
+            pending = [p for p in await store.pending_origin_syncs(db) if (p.origin, p.via) not in failed]
+        if not pending:
+            return applied
+        batch = pending[:ORIGIN_SYNCS_AT_ONCE]
+        results = await asyncio.gather(*(_origin_sync(node, p) for p in batch), return_exceptions=True)
+        for item, result in zip(batch, results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, FetchError | SportnodeError):
+                    raise result
+                log.warning("reading the announced outbox of %s failed: %s", item.origin, result)
+                failed.add((item.origin, item.via))
+            else:
+                applied += result
+
+
+async def _origin_sync(node: Node, pending: store.OriginSync) -> int:
+    """The announced origin's outbox, from its own host: its own objects only, provenance `via`."""
+    try:
+        actor = await fetch_actor(node, pending.origin)
+    except Gone:
+        async with node.db.write() as db:
+            await store.set_origin_done(db, pending.origin, pending.via, node.now())
+        return 0
+    if not actor.outbox or not same_host(actor.outbox, actor.id):
+        async with node.db.write() as db:
+            await store.set_origin_done(db, pending.origin, pending.via, node.now())
+        return 0
+    start, whole = (pending.cursor, False) if pending.cursor else (actor.outbox, True)
+    applied = 0
+    async for url, page in _pages(node, start, whole):
+        items = [await _resolved(node, item, actor) for item in _items(page)]
+        async with node.db.write() as db:
+            for item in items:
+                applied += await _apply(db, node, item, actor, announce=False, via=pending.via)
+            await store.set_origin_cursor(db, pending.origin, pending.via, url if url != actor.outbox else None)
+    async with node.db.write() as db:
+        await store.set_origin_done(db, pending.origin, pending.via, node.now())
+        # Re-published further up as a whole, like a backfill; only when it changed something, so
+        # that aggregators following each other in a circle come to rest.
+        if applied:
+            await announce_in(db, node, actor.id)
     return applied
 
 
@@ -140,10 +226,14 @@ async def _resolved(node: Node, item: Any, actor: RemoteActor) -> Any:
     return item
 
 
-async def _apply(db: aiosqlite.Connection, node: Node, item: Any, actor: RemoteActor) -> int:
-    """One outbox item; items from another host, or that do not fit, are skipped (and logged)."""
+async def _apply(
+    db: aiosqlite.Connection, node: Node, item: Any, actor: RemoteActor, *, announce: bool = True, via: str = ""
+) -> int:
+    """One outbox item; items from another host, or that do not fit, are skipped (and logged).
+    `via`: the aggregator that brought us to this outbox (default: its owner); then the origin is the
+    host's root, as when an Announce makes us fetch an object from its host."""
     if isinstance(item, remote_objects.Prepared):
-        return int(await remote_objects.store(db, node, item))
+        return int(await remote_objects.store(db, node, item, announce=announce))
     if not isinstance(item, dict) or item.get("type") not in ("Create", "Update", "Delete"):
         return 0
     obj = item.get("object")
@@ -154,12 +244,12 @@ async def _apply(db: aiosqlite.Connection, node: Node, item: Any, actor: RemoteA
         return 0
     try:
         if item["type"] == "Delete":
-            await remote_objects.on_delete(db, node, item, actor)
-            return 1
+            return int(await remote_objects.on_delete(db, node, item, actor, announce=announce))
         if not isinstance(obj, dict):
             return 0
-        prepared = remote_objects.map_object(node, obj, str(item["actor"]), "/object", actor.id)
-        return int(await remote_objects.store(db, node, prepared)) if prepared else 0
+        origin = remote_objects.origin_prefix(object_id) if via else str(item["actor"])
+        prepared = remote_objects.map_object(node, obj, origin, "/object", via or actor.id)
+        return int(await remote_objects.store(db, node, prepared, announce=announce)) if prepared else 0
     except SportnodeError as error:
         log.info("outbox item %s skipped: %s", object_id, error.detail)
         return 0

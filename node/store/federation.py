@@ -336,3 +336,36 @@ async def mark_seen(db: aiosqlite.Connection, activity_id: str, actor: str, now:
         (activity_id, actor, now),
     )
     return cursor.rowcount > 0
+
+
+# --- origin syncs (outboxes an aggregator announced as a whole) -----------------------------------
+
+
+@dataclass(frozen=True)
+class OriginSync:
+    origin: str
+    via: str
+    cursor: str | None
+
+
+async def request_origin_sync(db: aiosqlite.Connection, origin: str, via: str, now: str) -> None:
+    """(Re)read the origin's outbox from its first page, because `via` announced it."""
+    await db.execute(
+        """INSERT INTO origin_syncs (origin, via, cursor, requested, done) VALUES (?, ?, NULL, ?, NULL)
+           ON CONFLICT (origin, via) DO UPDATE SET cursor = NULL, requested = excluded.requested, done = NULL""",
+        (origin, via, now),
+    )
+
+
+async def pending_origin_syncs(db: aiosqlite.Connection) -> list[OriginSync]:
+    sql = "SELECT origin, via, cursor FROM origin_syncs WHERE done IS NULL ORDER BY requested, origin, via"
+    async with db.execute(sql) as cursor:
+        return [OriginSync(*row) for row in await cursor.fetchall()]
+
+
+async def set_origin_cursor(db: aiosqlite.Connection, origin: str, via: str, cursor: str | None) -> None:
+    await db.execute("UPDATE origin_syncs SET cursor = ? WHERE origin = ? AND via = ?", (cursor, origin, via))
+
+
+async def set_origin_done(db: aiosqlite.Connection, origin: str, via: str, now: str) -> None:
+    await db.execute("UPDATE origin_syncs SET done = ? WHERE origin = ? AND via = ?", (now, origin, via))

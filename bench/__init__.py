@@ -1,0 +1,1 @@
+"""Benchmarks and the national simulation (`make bench`); not collected by pytest."""

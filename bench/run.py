@@ -1,0 +1,69 @@
+"""`make bench`: every figure of DESIGN.md's "Numbers it must reach", each beside its same-run
+baseline; writes bench/results.json (raw) and docs/benchmarks.md (the table).
+
+    python -m bench.run [--scale full|small] [--only startup,inbox,fanout,national,query]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import national, report, scenarios
+from bench.common import ROOT, machine
+
+ALL = ("startup", "inbox", "fanout", "national", "query")
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+async def main(scale: str, only: tuple[str, ...]) -> dict[str, Any]:
+    results: dict[str, Any] = {"scale": scale, "machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    begun = time.perf_counter()
+    if "startup" in only:
+        log("startup: idle RSS and cold start")
+        results["startup"] = await scenarios.startup(log)
+    if "inbox" in only:
+        log("inbox: signed Creates vs a plain aiohttp hello, and vs bovine-herd")
+        results["inbox"] = await scenarios.inbox(scale, log)
+    if "fanout" in only:
+        log("fan-out: one Update to 342 follower inboxes")
+        results["fanout"] = await scenarios.fanout(scale, log)
+    if "national" in only or "query" in only:
+        sim = await national.run(scale, log)
+        try:
+            if "query" in only:
+                log("query: /api/search at 50 concurrent clients over the national view")
+                results["query"] = await scenarios.query(sim["national_base_url"], sim["check"]["national"], log)
+        finally:
+            await national.close(sim)
+        results["national"] = sim
+    results["seconds"] = time.perf_counter() - begun
+    return results
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", choices=("full", "small"), default="full")
+    parser.add_argument("--only", default=",".join(ALL))
+    args = parser.parse_args()
+    only = tuple(s.strip() for s in args.only.split(",") if s.strip())
+    results = asyncio.run(main(args.scale, only))
+    out = ROOT / "bench" / ("results.json" if args.scale == "full" else f"results-{args.scale}.json")
+    out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    markdown = ROOT / "docs" / ("benchmarks.md" if args.scale == "full" else f"benchmarks-{args.scale}.md")
+    if args.scale == "full" or not (ROOT / "docs" / "benchmarks.md").exists() or True:
+        markdown.write_text(report.render(results))
+    log(f"wrote {out.relative_to(ROOT)} and {markdown.relative_to(ROOT)} in {results['seconds']:.0f} s")
+
+
+if __name__ == "__main__":
+    cli()
+    Path  # noqa: B018
