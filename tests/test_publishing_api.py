@@ -198,3 +198,17 @@ async def test_expired_offering_leaves_the_collections_but_keeps_its_url(
     page = await (await client.get("/activities?page=1", headers=AS_JSON)).json()
     assert [item["id"] for item in page["orderedItems"]] == [current["id"]]
     assert (await client.get(expired["id"].removeprefix("http://node.test"), headers=AS_JSON)).status == 200
+
+
+async def test_letter_coded_wijken_of_amsterdam_are_accepted(
+    client: TestClient[Any, Any], club: dict[str, Any]
+) -> None:
+    # 110 of Amsterdam's CBS wijk codes carry letters (WK0363AF); buurt codes likewise (BU0363AF01).
+    for code in ("WK0363AF", "BU0363AF01"):
+        place = await create(client, club, "places", place_input(
+            name=f"Sporthal {code}", municipalityCode="GM0363", neighbourhoodCode=code,
+            address={"streetAddress": "Dam 1", "postalCode": "1012 JS", "addressLocality": "Amsterdam"}))
+        assert place["neighbourhoodCode"] == code
+    response = await client.post("/api/places", json=place_input(municipalityCode="GM0363",
+                                                                 neighbourhoodCode="WK0363ZZ"), headers=club["headers"])
+    assert response.status == 422
