@@ -42,6 +42,9 @@ async def _reconcile(node: Node) -> None:
 
 
 async def running_jobs(node: Node) -> AsyncIterator[None]:
+    # A reconcile still running when the next is due is skipped on purpose (max_instances=1); apscheduler
+    # would log each skip as a warning. Job failures are still logged, at error level.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     scheduler = AsyncIOScheduler(timezone="UTC")
     interval = timedelta(minutes=node.config.reconcile_minutes)
     scheduler.add_job(follow_configured, "date", args=[node], id="follow-configured")
