@@ -55,6 +55,19 @@ async def _national_has(national: Peer, wanted: set[str]) -> bool:
     return await live_ids(national, remote=True) == wanted
 
 
+async def searched_ids(net: Network, peer: Peer) -> list[str]:
+    """Every id the query API answers at `peer`, following its cursors (types searched: all)."""
+    found: list[str] = []
+    url: str | None = f"{peer.base}/api/search?limit=500"
+    while url:
+        async with net.http.get(url) as response:
+            assert response.status == 200, await response.text()
+            page = await response.json()
+        found += [item["id"] for item in page["items"]]
+        url = page.get("next")
+    return found
+
+
 async def test_the_national_view_is_the_union_and_follows_every_change(
     country: tuple[Network, list[Peer], list[Peer], Peer],
 ) -> None:
@@ -62,6 +75,9 @@ async def test_the_national_view_is_the_union_and_follows_every_change(
     wanted = await union(nodes)
     assert len(wanted) == 4 * (1 + 1 + 2)
     await eventually(lambda: _national_has(national, wanted), TIMEOUT, "the national view to be the union")
+    # The national query answers exactly the union of the nodes' public objects, each once.
+    answered = await searched_ids(net, national)
+    assert sorted(answered) == sorted(wanted)
     # Stored once, with both paths recorded for the node that is in both regions.
     shared = next(i for i in await live_ids(nodes[2], remote=False))
     rows = await national.query("SELECT count(*) FROM objects WHERE id = ?", shared)
