@@ -10,8 +10,6 @@ import socket
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,17 +56,6 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
-@dataclass
-class Clock:
-    """A clock the simulation moves forward; starts at real time so signatures fall in the window."""
-
-    offset: timedelta = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, by: timedelta) -> None:
-        self.offset += by
 
 
 def percentile(values: list[float], p: float) -> float:

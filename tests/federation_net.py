@@ -11,7 +11,7 @@ import json
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from node.config import Config
 from node.federation.delivery import DeliveryWorker
 from node.protocol.signatures import sign_request
 from node.services.node import Node, open_node
+from node.services.node import OffsetClock as Clock
 from node.services.organisations import issue_admin_token
 from node.services.reading import ensure_node_key
 from node.store.access import KeyPair, get_key
@@ -36,17 +37,6 @@ def free_port() -> int:
         return port
 
 
-@dataclass
-class Clock:
-    """A clock a test can move forward; starts at real time so signatures fall in the window."""
-
-    offset: timedelta = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, by: timedelta) -> None:
-        self.offset += by
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -28,6 +28,20 @@ COLLECTION_PATHS = {
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass
+class OffsetClock:
+    """Real time plus an offset a test or the simulation moves forward (the injectable clock); it starts
+    at real time so that signatures fall in peers' Date windows."""
+
+    offset: timedelta = field(default_factory=timedelta)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, by: timedelta) -> None:
+        self.offset += by
 
 
 def iso(moment: datetime) -> str:
