@@ -28,11 +28,11 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bench.common import Clock, cpu_seconds, emit, rss_mb, serve_commands
+from bench.common import cpu_seconds, emit, rss_mb, serve_commands
 from node.config import Config
 from node.federation import sync
 from node.services import publishing
-from node.services.node import Node, open_node
+from node.services.node import Node, OffsetClock, open_node
 from node.services.reading import ensure_node_key
 from node.web.app import create_app
 from node.web.appkeys import DELIVERY
@@ -48,7 +48,7 @@ class Hosted:
 
 class Host:
     def __init__(self, plan: list[dict[str, Any]]) -> None:
-        self.clock = Clock()
+        self.clock = OffsetClock()
         self.nodes: dict[str, Hosted] = {}
         for entry in plan:
             self.nodes[entry["name"]] = Hosted(Config(
