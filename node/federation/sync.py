@@ -14,14 +14,13 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiosqlite
-
 from node.errors import SportnodeError
 from node.federation import remote_objects
 from node.federation.actors import fetch_actor, host_of, node_key, same_host
 from node.federation.follows import drop_host_in
 from node.federation.http import FetchError, Gone
 from node.federation.outbox import announce_in
+from node.federation.remote_objects import Prepared
 from node.services.node import Node
 from node.store import federation as store
 from node.store.federation import RemoteActor
@@ -109,10 +108,9 @@ async def sync(node: Node, actor_id: str, *, from_start: bool) -> int:
     start, whole = (actor.outbox, True) if from_start or not cursor else (cursor, False)
     applied = 0
     async for url, page in _pages(node, start, whole):
-        items = [await _resolved(node, item, actor) for item in _items(page)]
+        batch = await _page_batch(node, page, actor)
         async with node.db.write() as db:
-            for item in items:
-                applied += await _apply(db, node, item, actor, announce=not bulk)
+            applied += await remote_objects.store_all(db, node, batch, announce=not bulk, skip_refused=True)
             await store.set_cursor(db, actor_id, url if url != actor.outbox else None)
     async with node.db.write() as db:
         await store.set_backfilled(db, actor_id, node.now())
@@ -184,10 +182,9 @@ async def _origin_sync(node: Node, pending: store.OriginSync) -> int:
     start, whole = (pending.cursor, False) if pending.cursor else (actor.outbox, True)
     applied = 0
     async for url, page in _pages(node, start, whole):
-        items = [await _resolved(node, item, actor) for item in _items(page)]
+        batch = await _page_batch(node, page, actor, via=pending.via)
         async with node.db.write() as db:
-            for item in items:
-                applied += await _apply(db, node, item, actor, announce=False, via=pending.via)
+            applied += await remote_objects.store_all(db, node, batch, announce=False, skip_refused=True)
             await store.set_origin_cursor(db, pending.origin, pending.via, url if url != actor.outbox else None)
     async with node.db.write() as db:
         await store.set_origin_done(db, pending.origin, pending.via, node.now())
@@ -226,30 +223,39 @@ async def _resolved(node: Node, item: Any, actor: RemoteActor) -> Any:
     return item
 
 
-async def _apply(
-    db: aiosqlite.Connection, node: Node, item: Any, actor: RemoteActor, *, announce: bool = True, via: str = ""
-) -> int:
-    """One outbox item; items from another host, or that do not fit, are skipped (and logged).
-    `via`: the aggregator that brought us to this outbox (default: its owner); then the origin is the
-    host's root, as when an Announce makes us fetch an object from its host."""
-    if isinstance(item, remote_objects.Prepared):
-        return int(await remote_objects.store(db, node, item, announce=announce))
+async def _page_batch(node: Node, page: dict[str, Any], actor: RemoteActor, via: str = "") -> list[Prepared]:
+    """What a page's items ask to store, fetched and mapped before the page's write transaction (the
+    mapping is most of the CPU, and needs no database)."""
+    batch: list[Prepared] = []
+    for item in _items(page):
+        prepared = _prepared(node, await _resolved(node, item, actor), actor, via)
+        if prepared is not None:
+            batch.append(prepared)
+    return batch
+
+
+def _prepared(node: Node, item: Any, actor: RemoteActor, via: str) -> Prepared | None:
+    """One outbox item as what to store; items from another host, or that do not fit, are skipped
+    (and logged). `via`: the aggregator that brought us to this outbox (default: its owner); then the
+    origin is the host's root, as when an Announce makes us fetch an object from its host."""
+    if isinstance(item, Prepared):
+        return item
     if not isinstance(item, dict) or item.get("type") not in ("Create", "Update", "Delete"):
-        return 0
+        return None
     obj = item.get("object")
     object_id = obj.get("id") if isinstance(obj, dict) else obj
     if not isinstance(object_id, str) or not same_host(object_id, actor.id):
-        return 0
+        return None
     if host_of(str(item.get("actor"))) != host_of(actor.id):
-        return 0
+        return None
+    if item["type"] == "Delete":
+        former = obj.get("formerType") if isinstance(obj, dict) else None
+        return Prepared("", {"id": object_id}, "", actor.id, via or actor.id, gone=True, former_type=former)
+    if not isinstance(obj, dict):
+        return None
+    origin = remote_objects.origin_prefix(object_id) if via else str(item["actor"])
     try:
-        if item["type"] == "Delete":
-            return int(await remote_objects.on_delete(db, node, item, actor, announce=announce))
-        if not isinstance(obj, dict):
-            return 0
-        origin = remote_objects.origin_prefix(object_id) if via else str(item["actor"])
-        prepared = remote_objects.map_object(node, obj, origin, "/object", via or actor.id)
-        return int(await remote_objects.store(db, node, prepared, announce=announce)) if prepared else 0
+        return remote_objects.map_object(node, obj, origin, "/object", via or actor.id)
     except SportnodeError as error:
         log.info("outbox item %s skipped: %s", object_id, error.detail)
-        return 0
+        return None

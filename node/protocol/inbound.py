@@ -535,8 +535,9 @@ def _kept(event: Mapping[str, Any], problems: _Problems) -> dict[str, Any]:
 
 
 def _valid_date(value: str) -> bool:
+    # Called after _DATE matched (YYYY-MM-DD); fromisoformat checks the calendar ~20x faster than strptime.
     try:
-        datetime.strptime(value, "%Y-%m-%d")
+        datetime.fromisoformat(value)
     except ValueError:
         return False
     return True

@@ -9,6 +9,8 @@ from typing import Any
 
 import aiosqlite
 
+from node.store.objects import id_chunks
+
 
 def _json(document: Mapping[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
@@ -182,29 +184,42 @@ async def get_cursor(db: aiosqlite.Connection, remote_actor: str) -> str | None:
 # --- provenance of remote objects ------------------------------------------------------------------
 
 
-async def record_provenance(db: aiosqlite.Connection, object_id: str, origin: str, via: str, now: str) -> None:
-    async with db.execute("SELECT via FROM provenance WHERE object_id = ?", (object_id,)) as cursor:
-        row = await cursor.fetchone()
-    if row is None:
-        await db.execute(
-            "INSERT INTO provenance (object_id, origin, via, first_seen, last_changed) VALUES (?, ?, ?, ?, ?)",
-            (object_id, origin, json.dumps([via]), now, now),
-        )
-        return
-    path = json.loads(row[0])
-    if via not in path:
-        path.append(via)
-    await db.execute("UPDATE provenance SET via = ?, last_changed = ? WHERE object_id = ?",
-                     (json.dumps(path), now, object_id))
+@dataclass(frozen=True)
+class Provenance:
+    """How a remote object reached us: its origin, the paths (`via`: the actors it came through)."""
+
+    origin: str
+    via: tuple[str, ...]
+    first_seen: str
+    last_changed: str
+
+
+async def provenance_of(db: aiosqlite.Connection, object_ids: Iterable[str]) -> dict[str, Provenance]:
+    """The provenance rows among these ids, by id, in one query a chunk."""
+    found: dict[str, Provenance] = {}
+    for chunk, marks in id_chunks(object_ids):
+        sql = f"SELECT object_id, origin, via, first_seen, last_changed FROM provenance WHERE object_id IN ({marks})"
+        async with db.execute(sql, chunk) as cursor:
+            for row in await cursor.fetchall():
+                found[row[0]] = Provenance(row[1], tuple(json.loads(row[2])), row[3], row[4])
+    return found
+
+
+async def put_provenance(db: aiosqlite.Connection, rows: Mapping[str, Provenance]) -> None:
+    """Insert or replace these provenance rows (the origin of a row, once recorded, stays)."""
+    await db.executemany(
+        """INSERT INTO provenance (object_id, origin, via, first_seen, last_changed) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (object_id) DO UPDATE SET via = excluded.via, last_changed = excluded.last_changed""",
+        [(object_id, p.origin, json.dumps(list(p.via)), p.first_seen, p.last_changed) for object_id, p in rows.items()],
+    )
 
 
 async def get_provenance(db: aiosqlite.Connection, object_id: str) -> dict[str, Any] | None:
-    sql = "SELECT origin, via, first_seen, last_changed FROM provenance WHERE object_id = ?"
-    async with db.execute(sql, (object_id,)) as cursor:
-        row = await cursor.fetchone()
-    if row is None:
+    found = (await provenance_of(db, [object_id])).get(object_id)
+    if found is None:
         return None
-    return {"origin": row[0], "via": json.loads(row[1]), "firstSeen": row[2], "lastChanged": row[3]}
+    return {"origin": found.origin, "via": list(found.via), "firstSeen": found.first_seen,
+            "lastChanged": found.last_changed}
 
 
 async def remove_following(db: aiosqlite.Connection, remote_actor: str) -> None:
