@@ -147,19 +147,25 @@ def _our_terms() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
 def compact_our_terms(value: Any, scope: str = "") -> Any:
     """`value` with keys and `type` values written as full IRIs of our context's terms written as the
     terms. Peers that re-compact with a context of their own (bovine) send schema.org terms this way."""
-    top, scoped = _our_terms()
-    reverse = scoped.get(scope, top)
-    if isinstance(value, list):
-        return [compact_our_terms(item, scope) for item in value]
-    if not isinstance(value, dict):
+    if not (type(value) is dict or type(value) is list):
         return value
+    top, scoped = _our_terms()
+    return _compacted(value, scoped.get(scope, top), top, scoped)
+
+
+def _compacted(value: Any, reverse: dict[str, str], top: dict[str, str], scoped: dict[str, dict[str, str]]) -> Any:
+    # Every remote object passes here (~200k in a national backfill): scalars are copied without a
+    # call, which halves the time of the plain recursive walk.
+    if type(value) is list:
+        return [_compacted(item, reverse, top, scoped) if type(item) is dict or type(item) is list else item
+                for item in value]
     result: dict[str, Any] = {}
     for key, item in value.items():
-        term = reverse.get(str(key), str(key))
-        if term in ("type", "@type"):
-            result[term] = [reverse.get(t, t) for t in item] if isinstance(item, list) else reverse.get(item, item)
-        elif term == "@context":
+        term = reverse.get(key, key)
+        if term == "type" or term == "@type":
+            result[term] = [reverse.get(t, t) for t in item] if type(item) is list else reverse.get(item, item)
+        elif term == "@context" or not (type(item) is dict or type(item) is list):
             result[term] = item
         else:
-            result[term] = compact_our_terms(item, term)
+            result[term] = _compacted(item, scoped.get(term, top), top, scoped)
     return result
