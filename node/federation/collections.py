@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from node.errors import bad_request, not_found
@@ -38,23 +39,22 @@ def _actor_base(node: Node, actor_id: str) -> str:
     return node.config.base_url if actor_id == node.config.node_id else actor_id
 
 
-async def outbox(node: Node, actor_id: str, after_raw: str | None) -> dict[str, Any]:
+async def outbox(node: Node, actor_id: str, after_raw: str | None) -> str:
     """The node's outbox holds every public activity of the node; an organisation's, its own.
-    Oldest first, so a follower that backfills applies changes in the order they were made."""
+    Oldest first, so a follower that backfills applies changes in the order they were made.
+    As JSON text: a page's activities are spliced in as stored (see `store.outbox_page`)."""
     url = f"{_actor_base(node, actor_id)}/outbox"
     actors = None if actor_id == node.config.node_id else [actor_id]
     after = _cursor(after_raw, "after")
     async with node.db.read() as db:
         if after is None:
             total = await store.count_outbox(db, actors)
-            return ordered_collection(url, "Outbox", total, f"{url}?after=0")
+            return json.dumps(ordered_collection(url, "Outbox", total, f"{url}?after=0"), ensure_ascii=False)
         rows = await store.outbox_page(db, actors, after, OUTBOX_PAGE)
-    items = [document for _, document in rows]
     next_page = f"{url}?after={rows[-1][0]}" if len(rows) == OUTBOX_PAGE else None
+    # Activities keep their addressing (collection_page would strip it from embedded objects).
     page = collection_page(f"{url}?after={after}", url, [], next_page, None)
-    # Activities keep their addressing (collection_page strips it from embedded objects).
-    page["orderedItems"] = [{k: v for k, v in item.items() if k != "@context"} for item in items]
-    return page
+    return json.dumps(page, ensure_ascii=False)[:-1] + ', "orderedItems": [' + ", ".join(t for _, t in rows) + "]}"
 
 
 async def followers(node: Node, actor_id: str, page_raw: str | None) -> dict[str, Any]:

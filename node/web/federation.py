@@ -32,7 +32,11 @@ ACCT = re.compile(r"^acct:([^@\s]+)@([^@\s]+)$")
 
 
 def _json(document: dict[str, Any], content_type: str = ACTIVITY_JSON, status: int = 200) -> web.Response:
-    response = web.Response(text=json.dumps(document, ensure_ascii=False), status=status, charset="utf-8")
+    return _json_text(json.dumps(document, ensure_ascii=False), content_type, status)
+
+
+def _json_text(text: str, content_type: str = ACTIVITY_JSON, status: int = 200) -> web.Response:
+    response = web.Response(text=text, status=status, charset="utf-8")
     response.content_type = content_type
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -94,7 +98,7 @@ async def receive(request: web.Request) -> web.Response:
 async def outbox(request: web.Request) -> web.Response:
     node = request.app[NODE]
     actor_id = await collections.local_actor(node, request.match_info.get("slug"))
-    return _json(await collections.outbox(node, actor_id, request.query.get("after")))
+    return _json_text(await collections.outbox(node, actor_id, request.query.get("after")))
 
 
 async def followers(request: web.Request) -> web.Response:
