@@ -155,7 +155,9 @@ def _simulation(sim: dict[str, Any]) -> list[str]:
     off = sim.get("offline_node")
     if off:
         out.append(f"- Offline node {off['node']} ({off['objects']} objects), down from the start for a simulated hour: "
-                   f"its offering reached the nation {_f(off['seconds_to_reach_nation_after_return'], ' s', 1)} after it came back.")
+                   f"its offering reached its province {_f(off.get('seconds_to_reach_province_after_return'), ' s', 1)} "
+                   f"and the nation {_f(off['seconds_to_reach_nation_after_return'], ' s', 1)} after it came back "
+                   "(the province retries a configured follow every `reconcile_minutes`, 1 here).")
     prop = sim.get("propagation")
     if prop:
         out.append(f"- Propagation of {prop['edits']} edits (4 updates : 1 delete, at random nodes): {prop['arrived']} "
