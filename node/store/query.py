@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,31 +220,93 @@ def _anchor_params(anchor: Anchor, params: dict[str, Any]) -> None:
     params["local_minutes"] = anchor.local_minutes
 
 
-async def search(
-    db: aiosqlite.Connection,
-    filters: Filters,
-    anchor: Anchor,
-    *,
-    sort: str,
-    after: tuple[str | int | float, str] | None,
-    limit: int,
-) -> list[Row]:
-    """One page of matches in `sort` order, starting after the (key, id) `after`."""
-    params: dict[str, Any] = {"limit": limit}
-    _anchor_params(anchor, params)
-    condition = where(filters, anchor, params)
-    key, order, after_condition = _sort(sort, after, params)
-    if after_condition:
-        condition += f" AND {after_condition}"
-    sql = f"""
+# How many rows, newest first, a search reads in the order of the default sort before it gives up on that
+# and collects every match to sort them instead. A dense filter (voetbal, day=&free=, a common word) fills
+# a page within a few hundred rows; a sparse one would read most of the table, and its matches, few by
+# definition, are cheaper to find by their own index and sort. Reading this many costs 1-3 ms, about what
+# collecting and sorting a thousand or two matches costs.
+SCAN_BUDGET = 5000
+_COLUMN = re.compile(r"\bs\.([a-z_]+)\b")
+
+
+def _stream(filters: Filters, condition: str, after: bool, params: dict[str, Any]) -> str:
+    """Every row that may match, newest first (updated DESC, id DESC), after the cursor if `after`, with
+    the columns `condition` reads; unfiltered, but for the municipalities or sports asked for.
+
+    Municipalities, else sports: one branch per value from its (column, updated, id, ...) index (0009);
+    SQLite merges ordered compound branches lazily, so a LIMIT on the stream stops every branch early.
+    One municipality is too small a part of the table (1/342) to find by reading all of it in order.
+    Otherwise the whole-table index, which holds every column a filter reads, so only it is read.
+    """
+    # Only what the filter needs: every column more is copied for every row read.
+    columns = ", ".join(sorted({"n", "updated", "id", *_COLUMN.findall(condition)}))
+    later = " AND (updated, id) < (:after_key, :after_id)" if after else ""
+    for column, values in (("municipality", filters.municipalities), ("sport", filters.sports)):
+        if not values:
+            continue
+        branches = []
+        for i, value in enumerate(sorted(values)):
+            params[f"stream{i}"] = value
+            branches.append(f"SELECT {columns} FROM search_index INDEXED BY search_by_{column} "
+                            f"WHERE {column} = :stream{i}{later}")
+        return " UNION ALL ".join(branches) + " ORDER BY updated DESC, id DESC"
+    return f"SELECT {columns} FROM search_index INDEXED BY search_by_updated WHERE 1{later} ORDER BY updated DESC, id DESC"
+
+
+def _box(params: dict[str, Any]) -> str:
+    """The row numbers in a distance filter's box (_near), from the R*Tree of 0009 (a box that holds the
+    point even where a coordinate is not a 32-bit float; the filter itself decides)."""
+    lon = " AND lon_lo <= :lon_hi AND lon_hi >= :lon_lo" if "lon_lo" in params else ""
+    return f"SELECT n FROM search_geo WHERE lat_lo <= :lat_hi AND lat_hi >= :lat_lo{lon}"
+
+
+def _driver(filters: Filters, params: dict[str, Any]) -> str:
+    """FROM of a search that collects every match: led by the filter likely to be narrowest, since SQLite
+    has no statistics of this index to choose by (and equal guesses for every index: it would lead with
+    kind as soon as with sport).
+
+    A box, a full-text or a concept filter leads as a list of row numbers (CROSS JOIN keeps that order
+    of the join); every condition is in the WHERE clause still, so the choice changes only the speed.
+    """
+    if filters.municipalities:
+        return "search_index s INDEXED BY search_by_municipality"
+    if filters.wijken and not filters.buurten:
+        return "search_index s INDEXED BY search_by_wijk"
+    if filters.buurten and not filters.wijken:
+        return "search_index s INDEXED BY search_by_buurt"
+    if "lat_lo" in params:  # a distance filter's box (_near)
+        return f"({_box(params)}) AS d CROSS JOIN search_index s ON s.n = d.n"
+    if filters.match is not None:
+        return "(SELECT rowid AS n FROM search_text WHERE search_text MATCH :match) AS d CROSS JOIN search_index s ON s.n = d.n"
+    if filters.target_groups:
+        terms = _in("term", filters.target_groups, "tg", params)
+        return f"(SELECT DISTINCT n FROM search_terms WHERE {terms}) AS d CROSS JOIN search_index s ON s.n = d.n"
+    if filters.accessibility:
+        return "(SELECT n FROM search_terms WHERE term = :acc0) AS d CROSS JOIN search_index s ON s.n = d.n"
+    if filters.sports:
+        return "search_index s INDEXED BY search_by_sport"
+    if filters.kinds:
+        return "search_index s INDEXED BY search_by_kind"
+    # Nothing narrow: the index that holds every filtered column is the cheapest way through the table.
+    return "search_index s INDEXED BY search_by_updated"
+
+
+def _page_sql(page: str, order: str) -> str:
+    """The rows of a page (`page`: n and sort_key of each; `order` over p.sort_key and s.id) with their
+    documents: the next start and the join with `objects` are computed for these rows only, not for
+    every match."""
+    return f"""
         SELECT s.id, s.kind, o.origin, o.document, s.lat, s.lon,
                CASE WHEN s.kind IN ('activity', 'course') THEN {next_start_sql()} END AS next_start,
-               {key} AS sort_key
-        FROM search_index s JOIN objects o ON o.id = s.id
-        WHERE {condition}
+               p.sort_key
+        FROM ({page}) AS p
+        JOIN search_index s ON s.n = p.n
+        JOIN objects o ON o.id = s.id
         ORDER BY {order}
-        LIMIT :limit
     """
+
+
+async def _fetch(db: aiosqlite.Connection, sql: str, params: dict[str, Any]) -> list[Row]:
     async with db.execute(sql, params) as cursor:
         rows = await cursor.fetchall()
     return [
@@ -259,6 +322,64 @@ async def search(
         )
         for row in rows
     ]
+
+
+def _is_empty(filters: Filters) -> bool:
+    """A filter that names an empty set of values (every asked sport or municipality unknown) matches nothing."""
+    return filters.sports == frozenset() or filters.municipalities == frozenset()
+
+
+async def _few_near(db: aiosqlite.Connection, params: dict[str, Any]) -> bool:
+    """Whether a distance filter's box holds so few rows that sorting them beats reading in order."""
+    if "lat_lo" not in params:
+        return False
+    few = SCAN_BUDGET // 5
+    async with db.execute(f"SELECT count(*) FROM ({_box(params)} LIMIT :few)", {**params, "few": few}) as cursor:
+        row = await cursor.fetchone()
+    return row is not None and int(row[0]) < few
+
+
+async def search(
+    db: aiosqlite.Connection,
+    filters: Filters,
+    anchor: Anchor,
+    *,
+    sort: str,
+    after: tuple[str | int | float, str] | None,
+    limit: int,
+) -> list[Row]:
+    """One page of matches in `sort` order, starting after the (key, id) `after`."""
+    if _is_empty(filters) or limit <= 0:
+        return []
+    params: dict[str, Any] = {"limit": limit, "budget": SCAN_BUDGET}
+    _anchor_params(anchor, params)
+    condition = where(filters, anchor, params)
+    key, order, after_condition = _sort(sort, after, params)
+    page_order = "p.sort_key DESC, s.id DESC" if sort == "updated" else "p.sort_key, s.id"
+    if sort == "updated" and SCAN_BUDGET > 0 and not await _few_near(db, params):
+        # Newest first: read the rows in that order and stop when the page is full. Exact when it fills:
+        # nothing unread can come before what was read. No ORDER BY here: SQLite runs the stream as a
+        # co-routine, whose rows come in its own order; sorting them again would read the whole budget.
+        scanned = f"""
+            SELECT s.n, s.updated AS sort_key
+            FROM ({_stream(filters, condition, after is not None, params)} LIMIT :budget) AS s
+            WHERE {condition}
+            LIMIT :limit
+        """
+        rows = await _fetch(db, _page_sql(scanned, page_order), params)
+        if len(rows) == limit:
+            return rows
+    if after_condition:
+        condition += f" AND {after_condition}"
+    # Every match, found by the narrowest index, sorted; only the index row of each is read.
+    collected = f"""
+        SELECT s.n, {key} AS sort_key
+        FROM {_driver(filters, params)}
+        WHERE {condition}
+        ORDER BY {order}
+        LIMIT :limit
+    """
+    return await _fetch(db, _page_sql(collected, page_order), params)
 
 
 async def count(db: aiosqlite.Connection, filters: Filters, anchor: Anchor) -> int:
