@@ -18,6 +18,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+import aiosqlite
+
 from node.federation.http import FetchError
 from node.services.node import Node, iso
 from node.store import access
@@ -108,17 +110,33 @@ class DeliveryWorker:
         semaphore = self._hosts.setdefault(host, asyncio.Semaphore(self.per_host))
         async with semaphore:
             outcome, error = await self._attempt(item)
-        async with self.node.db.write() as db:
-            if outcome == "delivered":
+
+        step, retry_at = self._next_step(item, outcome, error)
+
+        async def record(db: aiosqlite.Connection) -> None:
+            if step == "delivered":
                 await delivered(db, item.id)
-            elif outcome == "refused" or item.attempts + 1 >= MAX_ATTEMPTS:
-                log.warning("giving up delivering %s to %s: %s", item.activity_id, item.inbox, error)
+            elif retry_at is None:
                 await give_up(db, item, error, self.node.now())
             else:
-                wait = backoff(item.attempts + 1)
-                later: datetime = self.node.clock() + wait
-                log.info("delivery of %s to %s failed (%s); retry in %s", item.activity_id, item.inbox, error, wait)
-                await retry_later(db, item.id, item.attempts + 1, iso(later), error)
+                await retry_later(db, item.id, item.attempts + 1, retry_at, error)
+
+        # Grouped: the results of a fan-out arrive together and share one transaction (one commit for
+        # many, not one each); a row leaves the queue only here, after the peer's answer.
+        await self.node.db.grouped_write(record)
+
+    def _next_step(self, item: Delivery, outcome: str, error: str) -> tuple[str, str | None]:
+        """The row's next step: delivered, given up, or retry (and when). Logged here, once: the grouped
+        write that records it may run twice."""
+        if outcome == "delivered":
+            return "delivered", None
+        if outcome == "refused" or item.attempts + 1 >= MAX_ATTEMPTS:
+            log.warning("giving up delivering %s to %s: %s", item.activity_id, item.inbox, error)
+            return "given up", None
+        wait = backoff(item.attempts + 1)
+        later: datetime = self.node.clock() + wait
+        log.info("delivery of %s to %s failed (%s); retry in %s", item.activity_id, item.inbox, error, wait)
+        return "retry", iso(later)
 
     async def _attempt(self, item: Delivery) -> tuple[str, str]:
         signer = await self._signer(item.signer)

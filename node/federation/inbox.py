@@ -96,11 +96,18 @@ async def receive(node: Node, request: InboundRequest) -> None:
     check_hosts(activity, actor)
     # Network work (fetching an announced or linked object) happens before the write transaction.
     prepared = await remote_objects.prepare(node, activity, actor)
-    async with node.db.write() as db:
+
+    async def apply(db: aiosqlite.Connection) -> bool:
         if not await mark_seen(db, activity["id"], actor.id, node.now()):
-            log.info("already applied %s; ignored", activity["id"])
-            return
+            return False
         await _apply(db, node, activity, actor, prepared)
+        return True
+
+    # Group commit: concurrent activities share one transaction (one that fails is undone alone), and
+    # this returns, so that the caller answers 202, only once this one is committed.
+    if not await node.db.grouped_write(apply):
+        log.info("already applied %s; ignored", activity["id"])
+        return
     if activity["type"] == "Accept":
         sync.schedule_backfill(node, actor.id)
     if prepared is not None and prepared.sync_outbox:

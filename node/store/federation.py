@@ -308,8 +308,9 @@ async def due_deliveries(db: aiosqlite.Connection, now: str, limit: int) -> list
     sql = """SELECT d.id, d.activity_id, d.inbox, d.signer, d.attempts, o.document
              FROM deliveries d JOIN outbox o ON o.id = d.activity_id
              WHERE d.next_attempt <= ? ORDER BY d.next_attempt, d.id LIMIT ?"""
-    async with db.execute(sql, (now, limit)) as cursor:
-        return [Delivery(*row) for row in await cursor.fetchall()]
+    # One thread hop (execute_fetchall), not three (execute, fetchall, close): the worker asks after
+    # every commit while a fan-out runs.
+    return [Delivery(*row) for row in await db.execute_fetchall(sql, (now, limit))]
 
 
 async def next_due(db: aiosqlite.Connection) -> str | None:
