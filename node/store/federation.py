@@ -43,16 +43,14 @@ def _actor(row: aiosqlite.Row) -> RemoteActor:
 
 
 async def get_remote_actor(db: aiosqlite.Connection, actor_id: str) -> RemoteActor | None:
-    async with db.execute(f"SELECT {ACTOR_COLUMNS} FROM remote_actors WHERE id = ?", (actor_id,)) as cursor:
-        row = await cursor.fetchone()
-    return _actor(row) if row else None
+    rows = await db.execute_fetchall(f"SELECT {ACTOR_COLUMNS} FROM remote_actors WHERE id = ?", (actor_id,))
+    return next((_actor(row) for row in rows), None)
 
 
 async def get_remote_actor_by_key(db: aiosqlite.Connection, key_id: str) -> RemoteActor | None:
-    sql = f"SELECT {ACTOR_COLUMNS} FROM remote_actors WHERE key_id = ?"
-    async with db.execute(sql, (key_id,)) as cursor:
-        row = await cursor.fetchone()
-    return _actor(row) if row else None
+    # Every inbound request asks: one thread hop (execute_fetchall), not three.
+    rows = await db.execute_fetchall(f"SELECT {ACTOR_COLUMNS} FROM remote_actors WHERE key_id = ?", (key_id,))
+    return next((_actor(row) for row in rows), None)
 
 
 async def put_remote_actor(db: aiosqlite.Connection, actor: RemoteActor) -> None:
@@ -163,8 +161,7 @@ async def set_following_state(
 async def followed_host(db: aiosqlite.Connection, prefix: str) -> bool:
     """Whether we follow, accepted, some actor whose id starts with `prefix` (scheme://host/)."""
     sql = """SELECT 1 FROM following WHERE state = 'accepted' AND substr(remote_actor, 1, length(?)) = ? LIMIT 1"""
-    async with db.execute(sql, (prefix, prefix)) as cursor:
-        return await cursor.fetchone() is not None
+    return bool(await db.execute_fetchall(sql, (prefix, prefix)))
 
 
 async def set_backfilled(db: aiosqlite.Connection, remote_actor: str, now: str) -> None:
@@ -199,9 +196,8 @@ async def provenance_of(db: aiosqlite.Connection, object_ids: Iterable[str]) -> 
     found: dict[str, Provenance] = {}
     for chunk, marks in id_chunks(object_ids):
         sql = f"SELECT object_id, origin, via, first_seen, last_changed FROM provenance WHERE object_id IN ({marks})"
-        async with db.execute(sql, chunk) as cursor:
-            for row in await cursor.fetchall():
-                found[row[0]] = Provenance(row[1], tuple(json.loads(row[2])), row[3], row[4])
+        for row in await db.execute_fetchall(sql, chunk):
+            found[row[0]] = Provenance(row[1], tuple(json.loads(row[2])), row[3], row[4])
     return found
 
 

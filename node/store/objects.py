@@ -57,9 +57,9 @@ COLUMNS = "id, kind, owner, document, published, updated, deleted, source_key, o
 
 
 async def get_object(db: aiosqlite.Connection, object_id: str) -> StoredObject | None:
-    async with db.execute(f"SELECT {COLUMNS} FROM objects WHERE id = ?", (object_id,)) as cursor:
-        row = await cursor.fetchone()
-    return row_to_object(row) if row else None
+    # The most frequent read of all: one thread hop (execute_fetchall), not three (execute, fetch, close).
+    rows = await db.execute_fetchall(f"SELECT {COLUMNS} FROM objects WHERE id = ?", (object_id,))
+    return next((row_to_object(row) for row in rows), None)
 
 
 async def get_by_source_key(db: aiosqlite.Connection, owner: str, kind: str, key: str) -> StoredObject | None:
@@ -142,8 +142,8 @@ async def get_objects(db: aiosqlite.Connection, object_ids: Iterable[str]) -> di
     """The stored rows among these ids, by id, in one query a chunk."""
     found: dict[str, StoredObject] = {}
     for chunk, marks in id_chunks(object_ids):
-        async with db.execute(f"SELECT {COLUMNS} FROM objects WHERE id IN ({marks})", chunk) as cursor:
-            found.update((row["id"], row_to_object(row)) for row in await cursor.fetchall())
+        rows = await db.execute_fetchall(f"SELECT {COLUMNS} FROM objects WHERE id IN ({marks})", chunk)
+        found.update((row["id"], row_to_object(row)) for row in rows)
     return found
 
 
