@@ -34,6 +34,7 @@ from bench.sim_data import (
     NATIONAL_URL,
     SCALES,
     Municipal,
+    cache_dir,
     copy_to,
     ensure_cache,
     municipalities,
@@ -89,12 +90,13 @@ async def run(scale: str, log: Any) -> dict[str, Any]:
     nodes = municipalities(spec)
     results: dict[str, Any] = {"scale": scale, "municipal_nodes": len(nodes)}
     log(f"national simulation ({scale}): {len(nodes)} municipal nodes; generating or reusing cached offering")
-    results["data"] = ensure_cache(spec, nodes)
+    cache = cache_dir(spec)
+    results["data"] = ensure_cache(spec, nodes, cache)
     log(f"  data: {results['data']}")
     run_dir = VAR / "bench-run"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
-    copy_to(spec, nodes, run_dir)
+    copy_to(cache, nodes, run_dir)
 
     def entry(m: Municipal) -> dict[str, Any]:
         return {"name": m.code, "base_url": m.base_url, "data_dir": str(run_dir / m.code)}

@@ -86,16 +86,16 @@ async def startup(log: Log) -> dict[str, Any]:
     """Cold start (process start to the first 200) and idle RSS: an empty node, a node holding a
     municipality's offering (~600 objects, from the simulation's cache when it is there), and a
     plain aiohttp hello server as the baseline."""
-    from bench.sim_data import SCALES, cache_dir, municipalities
+    from bench.sim_data import SCALES, cache_dir, ensure_cache, municipalities
 
     results: dict[str, Any] = {}
-    seeded = None
     spec = SCALES["full"]
     first = municipalities(spec)[0]
-    candidate = cache_dir(spec) / first.code / "sportnode.sqlite3"
-    if candidate.exists():
-        seeded = candidate
-    cases: list[tuple[str, Path | None]] = [("empty node", None)] + ([("node with ~600 objects", seeded)] if seeded else [])
+    # The simulation's first municipality (generated now when it is not cached; the simulation reuses it).
+    cache = cache_dir(spec)
+    ensure_cache(spec, [first], cache, workers=1)
+    seeded = cache / first.code / "sportnode.sqlite3"
+    cases: list[tuple[str, Path | None]] = [("empty node", None), ("node with ~600 objects", seeded)]
     for label, seed in cases:
         starts, rss = [], []
         for attempt in range(3):

@@ -138,9 +138,9 @@ def _load_in_worker(m: Municipal, spec: Spec, folder: str) -> dict[str, float]:
     return asyncio.run(_load_one(m, spec, Path(folder)))
 
 
-def ensure_cache(spec: Spec, nodes: list[Municipal], workers: int = 2) -> dict[str, float]:
-    """Generate what is missing, in `workers` processes; the time it took and the objects per node."""
-    folder = cache_dir(spec)
+def ensure_cache(spec: Spec, nodes: list[Municipal], folder: Path, workers: int = 2) -> dict[str, float]:
+    """Generate what is missing in `folder` (`cache_dir(spec)`, taken once by the caller: the code may
+    change while a run generates), in `workers` processes; the time it took and the objects per node."""
     missing = [m for m in nodes if not (folder / m.code / "done").exists()]
     started = time.perf_counter()
     times: list[float] = []
@@ -157,8 +157,7 @@ def ensure_cache(spec: Spec, nodes: list[Municipal], workers: int = 2) -> dict[s
             "objects": sum(objects), "objects_per_node": sum(objects) / len(objects)}
 
 
-def copy_to(spec: Spec, nodes: list[Municipal], run: Path) -> None:
-    source = cache_dir(spec)
+def copy_to(source: Path, nodes: list[Municipal], run: Path) -> None:
     for m in nodes:
         target = run / m.code
         target.mkdir(parents=True, exist_ok=True)
