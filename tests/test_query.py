@@ -16,8 +16,11 @@ from aiohttp.test_utils import TestClient
 from conftest import activity_input, create, place_input
 from icalendar import Calendar
 
+from node.protocol import formats
 from node.protocol.jsonld import AS_PUBLIC, OBJECT_CONTEXT
 from node.services.node import Node
+from node.store import query as store_query
+from node.store.database import Database
 from node.store.objects import put_object
 
 Client = TestClient[Any, Any]
@@ -283,3 +286,122 @@ async def test_all_errors_are_reported_at_once(client: Client) -> None:
     response = await client.get("/api/search?lat=200&lon=5&limit=-1&format=xml")
     pointers = {e["pointer"] for e in (await response.json())["errors"]}
     assert pointers == {"/lat", "/limit", "/format"}
+
+
+# Text that JSON must escape or that is easy to get wrong spliced in as it is: quotes, backslashes,
+# control characters, U+2028/2029 (line separators in JavaScript), astral and combining characters.
+AWKWARD = 'Zaal "De Bal" \\ C:\\ tab\t nl\n \u2028\u2029 \u00e9e\u0301 \U0001f3d0 </script> \x7f'
+
+
+def _awkward_remote(n: int) -> dict[str, Any]:
+    return {
+        "@context": OBJECT_CONTEXT, "id": f"https://mobilizon.example/events/odd-{n}?a=\"1\"", "type": "Event",
+        "published": "2026-11-02T10:00:00Z", "updated": f"2026-11-02T10:00:0{n}Z", "name": AWKWARD,
+        "content": f"<p>{AWKWARD}</p>", "attributedTo": "https://mobilizon.example/@buurt",
+        "startTime": "2026-12-21T10:00:00Z", "location": {"type": "Place", "name": AWKWARD, "latitude": 52.15, "longitude": 5.39},
+        "to": [AS_PUBLIC], "extra": {"nested": [1, 2.5, -0.0, 1e-7, True, None, {"\u00fc": "\u00fc"}]},
+    }
+
+
+def _strict_json(raw: bytes) -> Any:
+    """JSON as RFC 8259 has it: UTF-8, no NaN or Infinity, no duplicate members; the member order kept."""
+    def pairs(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        assert len({k for k, _ in items}) == len(items), items
+        return items
+
+    def refuse(constant: str) -> Any:
+        raise AssertionError(f"not JSON: {constant}")
+
+    return json.loads(raw.decode("utf-8"), object_pairs_hook=pairs, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("query", [
+    "", "limit=2", "type=activity&facets=sport,municipality,targetGroup", "q=zaal", "q=zaal&limit=1",
+    "lat=52.15&lon=5.39&sort=distance", "sort=next&type=activity", "lat=52.15&lon=5.39&km=3&sort=next&facets=sport",
+    "municipality=GM0307,GM0193&limit=3",
+])
+async def test_the_json_answer_splices_the_stored_documents_with_the_same_content(
+    client: Client, node: Node, offering: dict[str, Any], monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    async with node.db.write() as db:
+        for n in range(3):
+            await put_object(db, "activity", "https://mobilizon.example/@buurt", _awkward_remote(n),
+                             origin="https://mobilizon.example/@buurt")
+    pages: list[formats.ResultPage] = []
+    spliced = formats.to_json_text
+
+    def spy(page: formats.ResultPage) -> str:
+        pages.append(page)
+        return spliced(page)
+
+    monkeypatch.setattr(formats, "to_json_text", spy)
+    url: str | None = f"/api/search?{query}"
+    while url:
+        response = await client.get(url)
+        assert response.status == 200 and response.content_type == "application/json"
+        raw = await response.read()
+        # As the envelope was written before: the decoded documents encoded again, from the same page.
+        before = json.dumps(formats.to_json(pages[-1]), ensure_ascii=False)
+        assert _strict_json(raw) == _strict_json(before.encode())  # the same members in the same order
+        body = json.loads(raw)
+        assert [i["id"] for i in body["items"]] == [i["document"]["id"] for i in body["items"]]
+        url = body["next"] and body["next"].removeprefix("http://node.test")
+
+
+def test_the_spliced_envelope_equals_the_encoded_one() -> None:
+    from datetime import UTC, datetime
+
+    documents = [_awkward_remote(1), {"id": "https://x.test/a", "type": "Place", "name": "\u00e9"}, {"id": "b"}]
+    hits = [
+        formats.Hit(id=doc["id"], document_json=json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
+                    kind=kind, origin=origin, distance_km=distance, next_start=start)
+        for doc, kind, origin, distance, start in zip(documents, ["activity", "place", "course"],
+                                                        [None, 'https://o.test/"q"', None],
+                                                        [None, 0.0, 1234.56789],
+                                                        [datetime(2026, 12, 1, 9, 30, tzinfo=UTC), None, None],
+                                                        strict=True)
+    ]
+    facets = {"sport": [{"value": "https://w3id.org/sportnode/sports#voetbal", "key": "voetbal", "label": "Voetbal", "count": 3}]}
+    for page in (
+        formats.ResultPage(hits=hits, self_url="http://n.test/api/search", next_url=None, anchor="2026-12-01T09:30:00Z"),
+        formats.ResultPage(hits=[], self_url="u", next_url="http://n.test/api/search?cursor=x\"", anchor="a", total=0, facets={}),
+        formats.ResultPage(hits=hits[1:], self_url="u", next_url="n", anchor="a", total=3, facets=facets),
+    ):
+        before = json.dumps(formats.to_json(page), ensure_ascii=False)
+        assert _strict_json(formats.to_json_text(page).encode()) == _strict_json(before.encode())
+
+
+async def test_totals_and_facets_are_counted_again_after_any_write(
+    client: Client, node: Node, offering: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted: list[int] = []
+    count = store_query.count
+
+    async def spy(*args: Any) -> int:
+        counted.append(1)
+        return await count(*args)
+
+    monkeypatch.setattr(store_query, "count", spy)
+    query = "/api/search?type=activity&facets=sport,municipality&limit=1"
+
+    async def total() -> int:
+        body = await (await client.get(query)).json()
+        assert sum(f["count"] for f in body["facets"]["municipality"]) <= body["total"]
+        return int(body["total"])
+
+    assert [await total() for _ in range(6)] == [4] * 6
+    assert len(counted) <= 3  # once per reader connection at most: the rest are remembered
+    async with node.db.write() as db:  # this node's own writer
+        await put_object(db, "activity", "https://mobilizon.example/@buurt", _awkward_remote(1))
+    assert [await total() for _ in range(6)] == [5] * 6
+    # Another connection, as `sportnode import` in another process: no commit listener of ours hears it.
+    other = Database(node.db.path, readers=0)
+    await other.open()
+    try:
+        async with other.write() as db:
+            await put_object(db, "activity", "https://mobilizon.example/@buurt", _awkward_remote(2))
+    finally:
+        await other.close()
+    assert [await total() for _ in range(6)] == [6] * 6
+    # Another filter is another entry.
+    assert (await (await client.get("/api/search?type=place&facets=sport")).json())["total"] == 2

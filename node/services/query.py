@@ -9,9 +9,15 @@ the pages of one query consistent (the cursor's anchor), and dresses the rows as
 from __future__ import annotations
 
 import math
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
+
+import aiosqlite
 
 from node.errors import FieldError, SportnodeError
 from node.protocol import cursor as cursors
@@ -78,6 +84,9 @@ def _neighbourhoods(node: Node, params: SearchParams, errors: list[FieldError]) 
     return frozenset(wijken), frozenset(buurten)
 
 
+_CRITERIA_BITS = {name: 1 << i for i, name in enumerate(CRITERIA)}
+
+
 def filters_of(node: Node, params: SearchParams) -> Filters:
     """The store's filters for checked parameters; 400 naming each concept or area that is not known."""
     errors: list[FieldError] = []
@@ -93,7 +102,6 @@ def filters_of(node: Node, params: SearchParams) -> Filters:
         names = ", ".join(dict.fromkeys(e.path.lstrip("/") for e in errors))
         raise SportnodeError(400, "bad-request", f"Bad query parameter: {names}.", errors)
     near = Near(params.lat, params.lon, params.km) if params.lat is not None and params.lon is not None else None
-    bits = {name: 1 << i for i, name in enumerate(CRITERIA)}
     return Filters(
         match=fts_match(params.words) if params.words else None,
         kinds=frozenset(params.types),
@@ -110,8 +118,8 @@ def filters_of(node: Node, params: SearchParams) -> Filters:
         day_mask=sum(1 << d for d in params.days),
         starts_after=params.starts_after,
         ends_before=params.ends_before,
-        criteria_on=sum(bits[name] for name, wanted in params.criteria if wanted),
-        criteria_off=sum(bits[name] for name, wanted in params.criteria if not wanted),
+        criteria_on=sum(_CRITERIA_BITS[name] for name, wanted in params.criteria if wanted),
+        criteria_off=sum(_CRITERIA_BITS[name] for name, wanted in params.criteria if not wanted),
     )
 
 
@@ -141,37 +149,91 @@ def _moment(node: Node, params: SearchParams, digest: str) -> tuple[datetime, cu
     return moment, found
 
 
+# Next starts repeat (weekly hours start on the quarter, on the same few days ahead): the time-zone
+# arithmetic is done once per minute value, not once per row.
+_start_of = lru_cache(maxsize=4096)(from_wall_minutes)
+
+
 def _hit(row: store.Row, params: SearchParams) -> Hit:
     distance = None
     if params.lat is not None and params.lon is not None and row.lat is not None and row.lon is not None:
         distance = haversine_km(params.lat, params.lon, row.lat, row.lon)
     return Hit(
-        document=row.document,
+        id=row.id,
+        document_json=row.document_json,
         kind=row.kind,
         origin=row.origin,
         distance_km=distance,
-        next_start=from_wall_minutes(row.next_start) if row.next_start is not None else None,
+        next_start=_start_of(row.next_start) if row.next_start is not None else None,
     )
 
 
-async def _facets(node: Node, filters: Filters, anchor: Anchor, names: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+Facets = dict[str, list[dict[str, Any]]]
+
+
+async def _facets(
+    node: Node, db: aiosqlite.Connection, filters: Filters, anchor: Anchor, names: tuple[str, ...]
+) -> Facets:
     vocabulary = node.vocabulary
-    found: dict[str, list[dict[str, Any]]] = {}
-    async with node.db.read() as db:
-        for name in names:
-            if name == "targetGroup":
-                counts = await store.term_facet(db, filters, anchor, vocabulary.target_groups.scheme + "#")
-                found[name] = [_concept_count(vocabulary.target_groups, uri, n) for uri, n in counts]
-            elif name == "sport":
-                counts = await store.facet(db, filters, anchor, "sport")
-                found[name] = [_concept_count(vocabulary.sports, uri, n) for uri, n in counts]
-            else:
-                counts = await store.facet(db, filters, anchor, "municipality")
-                municipalities = node.areas.municipalities
-                found[name] = [
-                    {"value": code, "label": municipalities[code].name if code in municipalities else code, "count": n}
-                    for code, n in counts
-                ]
+    found: Facets = {}
+    for name in names:
+        if name == "targetGroup":
+            counts = await store.term_facet(db, filters, anchor, vocabulary.target_groups.scheme + "#")
+            found[name] = [_concept_count(vocabulary.target_groups, uri, n) for uri, n in counts]
+        elif name == "sport":
+            counts = await store.facet(db, filters, anchor, "sport")
+            found[name] = [_concept_count(vocabulary.sports, uri, n) for uri, n in counts]
+        else:
+            counts = await store.facet(db, filters, anchor, "municipality")
+            municipalities = node.areas.municipalities
+            found[name] = [
+                {"value": code, "label": municipalities[code].name if code in municipalities else code, "count": n}
+                for code, n in counts
+            ]
+    return found
+
+
+@dataclass(frozen=True)
+class Counts:
+    """`total` and the facets of one filter: counted over every match, so the dearest part of a page of a
+    broad filter (tens of thousands of index rows per facet)."""
+
+    total: int
+    facets: Facets
+
+
+# Counted totals and facets of recent filters, per reader connection, each keyed by the connection's
+# `PRAGMA data_version`: it changes whenever any other connection commits, this process's writer or
+# another process (`sportnode import` runs beside a serving node), so an entry is never used after a write.
+# An on_commit counter would miss the other process. Per connection because data_version is.
+_COUNTS_PER_READER = 64
+_counts: weakref.WeakKeyDictionary[aiosqlite.Connection, OrderedDict[tuple[object, ...], Counts]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _data_version(db: aiosqlite.Connection) -> int:
+    rows = list(await db.execute_fetchall("PRAGMA data_version"))
+    return int(rows[0][0])
+
+
+async def _counts_of(
+    node: Node, db: aiosqlite.Connection, filters: Filters, anchor: Anchor, names: tuple[str, ...]
+) -> Counts:
+    """The total and facets, counted, or as counted before when nothing has been written since.
+
+    The version is read before counting: a write between the two leaves an entry newer than its key,
+    which the next version misses anyway; never an older one."""
+    key = (await _data_version(db), filters, anchor.today, names)
+    cached = _counts.setdefault(db, OrderedDict())
+    found = cached.get(key)
+    if found is not None:
+        cached.move_to_end(key)
+        return found
+    found = Counts(await store.count(db, filters, anchor), await _facets(node, db, filters, anchor, names))
+    cached[key] = found
+    while len(cached) > _COUNTS_PER_READER:
+        cached.popitem(last=False)  # the least recently used
     return found
 
 
@@ -191,26 +253,28 @@ async def search(node: Node, params: SearchParams, page_url: Callable[[str | Non
     digest = cursors.digest(params.filter_key())
     moment, after = _moment(node, params, digest)
     anchor = anchor_at(moment)
+    # One reader for the page and its counts: one wait for a free connection, not two.
     async with node.db.read() as db:
         # One more than asked: whether it comes tells if there is a next page.
         rows = await store.search(
             db, filters, anchor, sort=params.sort,
             after=(after.key, after.id) if after else None, limit=params.limit + 1,
         )
-        total = await store.count(db, filters, anchor) if params.facets else None
+        counts = await _counts_of(node, db, filters, anchor, params.facets) if params.facets else None
     more = len(rows) > params.limit
     rows = rows[: params.limit]
+    at = iso(moment)
     next_url = None
     if more and rows:
         last = rows[-1]
-        next_url = page_url(cursors.encode(cursors.Cursor(anchor=iso(moment), key=last.key, id=last.id, digest=digest)))
+        next_url = page_url(cursors.encode(cursors.Cursor(anchor=at, key=last.key, id=last.id, digest=digest)))
     return ResultPage(
         hits=[_hit(row, params) for row in rows],
         self_url=page_url(None),
         next_url=next_url,
-        anchor=iso(moment),
-        total=total,
-        facets=await _facets(node, filters, anchor, params.facets) if params.facets else None,
+        anchor=at,
+        total=counts.total if counts else None,
+        facets=counts.facets if counts else None,
     )
 
 

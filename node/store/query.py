@@ -8,10 +8,10 @@ breaker, and a page starts after the (key, id) of the previous one.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import aiosqlite
@@ -68,7 +68,9 @@ class Row:
     id: str
     kind: str
     origin: str | None
-    document: dict[str, Any]
+    # The stored text, not decoded: the JSON format splices it into the answer as it is (objects.py
+    # writes compact JSON); decoding ~21 documents a page cost more CPU than the SQL.
+    document_json: str
     lat: float | None
     lon: float | None
     next_start: int | None  # Amsterdam wall-clock minutes since 1970-01-01
@@ -166,6 +168,7 @@ def where(filters: Filters, anchor: Anchor, params: dict[str, Any]) -> str:
     return " AND ".join(conditions)
 
 
+@cache  # the same text every time: built once, not for every page
 def next_start_sql() -> str:
     """The next start at or after the anchor, in Amsterdam wall-clock minutes, or NULL.
 
@@ -306,21 +309,25 @@ def _page_sql(page: str, order: str) -> str:
     """
 
 
+async def _all(db: aiosqlite.Connection, sql: str, params: dict[str, Any]) -> list[aiosqlite.Row]:
+    """Every row of `sql` in one hop to the connection's thread (execute, fetch and close in one: the hops,
+    each a wait for a turn of the busy event loop, cost more than a small query)."""
+    return list(await db.execute_fetchall(sql, params))
+
+
 async def _fetch(db: aiosqlite.Connection, sql: str, params: dict[str, Any]) -> list[Row]:
-    async with db.execute(sql, params) as cursor:
-        rows = await cursor.fetchall()
     return [
         Row(
             id=row["id"],
             kind=row["kind"],
             origin=row["origin"],
-            document=json.loads(row["document"]),
+            document_json=row["document"],
             lat=row["lat"],
             lon=row["lon"],
             next_start=row["next_start"],
             key=row["sort_key"],
         )
-        for row in rows
+        for row in await _all(db, sql, params)
     ]
 
 
@@ -334,9 +341,8 @@ async def _few_near(db: aiosqlite.Connection, params: dict[str, Any]) -> bool:
     if "lat_lo" not in params:
         return False
     few = SCAN_BUDGET // 5
-    async with db.execute(f"SELECT count(*) FROM ({_box(params)} LIMIT :few)", {**params, "few": few}) as cursor:
-        row = await cursor.fetchone()
-    return row is not None and int(row[0]) < few
+    rows = await _all(db, f"SELECT count(*) FROM ({_box(params)} LIMIT :few)", {**params, "few": few})
+    return bool(rows) and int(rows[0][0]) < few
 
 
 async def search(
@@ -385,9 +391,8 @@ async def search(
 async def count(db: aiosqlite.Connection, filters: Filters, anchor: Anchor) -> int:
     params: dict[str, Any] = {}
     sql = f"SELECT count(*) FROM search_index s WHERE {where(filters, anchor, params)}"
-    async with db.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
+    rows = await _all(db, sql, params)
+    return int(rows[0][0]) if rows else 0
 
 
 async def facet(db: aiosqlite.Connection, filters: Filters, anchor: Anchor, column: str) -> list[tuple[str, int]]:
@@ -398,8 +403,7 @@ async def facet(db: aiosqlite.Connection, filters: Filters, anchor: Anchor, colu
     sql = f"""SELECT s.{column} AS value, count(*) AS n FROM search_index s
               WHERE {where(filters, anchor, params)} AND s.{column} IS NOT NULL
               GROUP BY s.{column} ORDER BY n DESC, value"""
-    async with db.execute(sql, params) as cursor:
-        return [(row["value"], int(row["n"])) for row in await cursor.fetchall()]
+    return [(row["value"], int(row["n"])) for row in await _all(db, sql, params)]
 
 
 async def term_facet(
@@ -411,5 +415,4 @@ async def term_facet(
               FROM search_index s JOIN search_terms t ON t.n = s.n
               WHERE {where(filters, anchor, params)} AND t.term >= :lo AND t.term < :hi
               GROUP BY t.term ORDER BY n DESC, value"""
-    async with db.execute(sql, params) as cursor:
-        return [(row["value"], int(row["n"])) for row in await cursor.fetchall()]
+    return [(row["value"], int(row["n"])) for row in await _all(db, sql, params)]

@@ -77,7 +77,8 @@ async def search(request: web.Request) -> web.Response:
         return _response(to_ical(page, query.concept_key(node), node.config.name), "text/calendar; charset=utf-8", page)
     if chosen == "geojson":
         return _response(_json_text(formats.to_geojson(page)), "application/geo+json", page)
-    return _response(_json_text(formats.to_json(page)), "application/json; charset=utf-8", page)
+    # The stored documents are spliced in as text, not decoded and encoded again (formats.to_json_text).
+    return _response(formats.to_json_text(page), "application/json; charset=utf-8", page)
 
 
 async def openapi_document(request: web.Request) -> web.Response:
