@@ -84,7 +84,18 @@ async def test_concurrent_signed_creates_are_each_stored_once_and_answered_after
         target.running.db.on_commit(lambda: commits.append(1))
         activities = [create(sender, event(sender, f"e{i}", name=f"Walking football {i}"), f"c{i}") for i in range(24)]
         activities.append(activities[3])  # a redelivery in the same burst: applied once, answered 202
-        answers = await asyncio.gather(*(net.signed_post(target, a, sender) for a in activities))
+        database = target.running.db
+
+        async def all_waiting() -> bool:
+            return database.waiting_writes == 25
+
+        # The writer is held until every request has passed its checks and waits for its write, so
+        # that they come together however slow the machine is (else they may come one by one).
+        async with database.write():
+            posts = [asyncio.create_task(net.signed_post(target, a, sender)) for a in activities]
+            await eventually(all_waiting, what="25 inbox writes waiting")
+            commits.clear()
+        answers = await asyncio.gather(*posts)
         assert [status for status, _ in answers] == [202] * 25
         # 202 means committed: every object is there the moment the answers are in.
         stored = await target.query("SELECT count(*) FROM objects WHERE origin IS NOT NULL AND kind = 'activity'")

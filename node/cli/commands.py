@@ -1,27 +1,23 @@
-"""What each `sportnode` subcommand does."""
+"""What each `sportnode` subcommand does.
+
+Each command imports what only it needs inside its handler: `sportnode serve` is the one whose start
+time and memory count (docs/benchmarks.md), and it should not pay for the demo generator, the importer,
+the harvester or tqdm.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
-from node.cli.demo import run_demo
 from node.config import Config, check_base_url, load_config, render_config
 from node.errors import SportnodeError
-from node.federation import follows
-from node.services import organisations
-from node.services.harvest import harvest
-from node.services.importing import import_file
-from node.services.node import Node, open_node
-from node.services.reading import ensure_node_key
-from node.store.federation import list_following, queue_counts
-from node.store.objects import list_current
-from node.web.server import serve
+
+if TYPE_CHECKING:
+    from node.services.node import Node
 
 ConfigOption = Callable[[argparse.ArgumentParser], None]
 
@@ -31,12 +27,17 @@ def say(text: str) -> None:
 
 
 async def _with_node(config: Config) -> Node:
+    from node.services.node import open_node
+    from node.services.reading import ensure_node_key
+
     node = await open_node(config)
     await ensure_node_key(node)
     return node
 
 
 async def init(args: argparse.Namespace) -> int:
+    from node.services import organisations
+
     path: Path = args.config
     if path.exists():
         raise SportnodeError(1, "exists", f"{path} already exists; remove it first to start over")
@@ -60,6 +61,8 @@ async def init(args: argparse.Namespace) -> int:
 
 
 async def serve_command(args: argparse.Namespace) -> int:
+    from node.web.server import serve
+
     config = load_config(args.config)
     node = await _with_node(config)
     try:
@@ -70,6 +73,9 @@ async def serve_command(args: argparse.Namespace) -> int:
 
 
 async def org(args: argparse.Namespace) -> int:
+    from node.services import organisations
+    from node.store.objects import list_current
+
     node = await _with_node(load_config(args.config))
     try:
         if args.org_command == "create":
@@ -116,6 +122,11 @@ def add_import_parser(sub: Any, config_option: ConfigOption) -> None:
 async def import_command(args: argparse.Namespace) -> int:
     if args.rpde and args.dry_run:
         raise SportnodeError(2, "usage", "--dry-run checks a file; a harvest (--rpde) stores each page as it goes")
+    from tqdm import tqdm
+
+    from node.services.harvest import harvest
+    from node.services.importing import import_file
+
     node = await _with_node(load_config(args.config))
     try:
         if args.rpde:
@@ -132,6 +143,9 @@ async def import_command(args: argparse.Namespace) -> int:
 
 
 async def follow_command(args: argparse.Namespace) -> int:
+    from node.federation import follows
+    from node.store.federation import list_following, queue_counts
+
     node = await _with_node(load_config(args.config))
     try:
         if args.command == "follow":
@@ -150,8 +164,14 @@ async def follow_command(args: argparse.Namespace) -> int:
     return 0
 
 
-HANDLERS = {
-    "init": init, "serve": serve_command, "org": org, "demo": run_demo, "import": import_command,
+async def demo_command(args: argparse.Namespace) -> int:
+    from node.cli.demo import run_demo
+
+    return await run_demo(args)
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
+    "init": init, "serve": serve_command, "org": org, "demo": demo_command, "import": import_command,
     "follow": follow_command, "unfollow": follow_command, "following": follow_command,
 }
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-
-from icalendar import Calendar, Event
+from typing import TYPE_CHECKING, Any
 
 from node.protocol.formats import ResultPage, place_of, plain_text
 from node.protocol.local_time import AMSTERDAM
 from node.protocol.objects import DAYS, SCHEMA
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODID = "-//Sportnode//query API//NL"
 _WEEKDAY_OF_URI = {SCHEMA + day.capitalize(): i for i, day in enumerate(DAYS)}
@@ -53,6 +54,8 @@ def _location(document: Mapping[str, Any]) -> tuple[str | None, tuple[float, flo
 
 
 def _base_event(uid: str, document: Mapping[str, Any], key_of: Callable[[str], str]) -> Event:
+    from icalendar import Event  # imported on first use: ~3 MB a node that serves no iCal never needs
+
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", _utc(document["updated"]))
@@ -131,6 +134,8 @@ def _course_events(document: Mapping[str, Any], key_of: Callable[[str], str]) ->
 
 
 def to_ical(page: ResultPage, key_of: Callable[[str], str], name: str) -> bytes:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from ap.linked_data.contexts import AS_CONTEXT_DOCUMENT, SEC_CONTEXT_DOCUMENT
-
 from node.paths import vocab_dir
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -65,6 +63,10 @@ def _bundled() -> dict[str, Mapping[str, Any]]:
 
 @cache
 def _known() -> dict[str, Mapping[str, Any]]:
+    # Imported here: `ap` brings rdflib and urllib3 (~5 MB, ~0.3 s of start), and most requests check
+    # no context (docs/benchmarks.md).
+    from ap.linked_data.contexts import AS_CONTEXT_DOCUMENT, SEC_CONTEXT_DOCUMENT
+
     standard: dict[str, Mapping[str, Any]] = {
         _normalise(AS_CONTEXT): AS_CONTEXT_DOCUMENT,
         _normalise(SECURITY_CONTEXT): SEC_CONTEXT_DOCUMENT,

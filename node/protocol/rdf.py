@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
-
-from rdflib import Graph
+from typing import TYPE_CHECKING, Any
 
 from node.protocol.jsonld import inline_contexts
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 PREFIXES = {
     "as": "https://www.w3.org/ns/activitystreams#",
@@ -20,6 +21,10 @@ PREFIXES = {
 
 
 def to_graph(document: Mapping[str, Any]) -> Graph:
+    # rdflib (~5 MB, ~0.1 s) is imported on the first Turtle answer rather than when the node starts:
+    # most clients ask for JSON-LD or HTML, and the SPARQL side only needs PREFIXES from here.
+    from rdflib import Graph
+
     graph = Graph()
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
+if TYPE_CHECKING:
+    import jsonschema_rs
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 from node.errors import FieldError
 
@@ -48,30 +49,62 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
 
 
 class SchemaSet:
-    """All JSON Schemas of one folder, referable by file name, checked once at load."""
+    """All JSON Schemas of one folder, referable by file name.
+
+    The files are read at once, but each validator is built on first use: a node that is only read
+    from never validates, and the libraries (jsonschema with referencing ~2.5 MB, jsonschema-rs ~3 MB)
+    and the compiled validators (~6 MB more for all three folders) cost start time and memory
+    (docs/benchmarks.md). A schema that is not valid JSON Schema is still refused, at its first use:
+    by jsonschema-rs (it checks a schema against the meta-schema when it compiles it) and by the
+    Python validator's check_schema.
+    """
 
     def __init__(self, folder: Path) -> None:
+        self._schemas: dict[str, Any] = {
+            p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))
+        }
         self._validators: dict[str, Draft202012Validator] = {}
         self._fast: dict[str, jsonschema_rs.Validator] = {}
-        schemas = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
-        registry: Registry[Any] = Registry().with_resources(
-            (schema["$id"], Resource.from_contents(schema)) for schema in schemas.values()
-        )
-        fast_registry = jsonschema_rs.Registry([(schema["$id"], schema) for schema in schemas.values()])
-        for name, schema in schemas.items():
-            Draft202012Validator.check_schema(schema)
-            self._validators[name] = Draft202012Validator(
-                schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-            )
-            self._fast[name] = jsonschema_rs.validator_for(schema, registry=fast_registry, validate_formats=True)
+        self._registry: Registry[Any] | None = None
+        self._fast_registry: jsonschema_rs.Registry | None = None
 
     def names(self) -> list[str]:
-        return sorted(self._validators)
+        return sorted(self._schemas)
+
+    def _fast_validator(self, name: str) -> jsonschema_rs.Validator:
+        found = self._fast.get(name)
+        if found is None:
+            import jsonschema_rs
+
+            schema = self._schemas[name]
+            if self._fast_registry is None:
+                self._fast_registry = jsonschema_rs.Registry([(s["$id"], s) for s in self._schemas.values()])
+            found = jsonschema_rs.validator_for(schema, registry=self._fast_registry, validate_formats=True)
+            self._fast[name] = found
+        return found
+
+    def _validator(self, name: str) -> Draft202012Validator:
+        found = self._validators.get(name)
+        if found is None:
+            from jsonschema import Draft202012Validator
+            from referencing import Registry, Resource
+
+            schema = self._schemas[name]
+            if self._registry is None:
+                self._registry = Registry().with_resources(
+                    (s["$id"], Resource.from_contents(s)) for s in self._schemas.values()
+                )
+            Draft202012Validator.check_schema(schema)
+            found = Draft202012Validator(
+                schema, registry=self._registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+            )
+            self._validators[name] = found
+        return found
 
     def errors(self, name: str, instance: Any) -> list[FieldError]:
-        if self._fast[name].is_valid(instance):
+        if self._fast_validator(name).is_valid(instance):
             return []
         found: list[FieldError] = []
-        for error in sorted(self._validators[name].iter_errors(instance), key=lambda e: list(e.path)):
+        for error in sorted(self._validator(name).iter_errors(instance), key=lambda e: list(e.path)):
             found.extend(_field_errors(error))
         return found

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SKOS
 
 SPORTS_FILE = "sports.ttl"
 TARGET_GROUPS_FILE = "target-groups.ttl"
@@ -103,6 +101,9 @@ class ConceptList:
 
 def load_concept_list(path: Path) -> ConceptList:
     """The one skos:ConceptScheme in the Turtle file `path`, with its concepts; ValueError if malformed."""
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDF, SKOS
+
     graph = Graph()
     graph.parse(path, format="turtle")
     schemes = set(graph.subjects(RDF.type, SKOS.ConceptScheme))
@@ -163,16 +164,33 @@ def load_concept_list(path: Path) -> ConceptList:
     return ConceptList(str(scheme), concepts, alts)
 
 
-@dataclass(frozen=True)
 class Vocabulary:
-    sports: ConceptList
-    target_groups: ConceptList
-    accessibility: ConceptList
+    """The three concept lists of a vocab/ folder, each parsed when it is first asked for: a node's web
+    app holds its vocabulary from the start (the templates label concepts with it), and most requests
+    never look a concept up (parsing with rdflib, and importing it, cost ~0.3 s and ~7 MB)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @cached_property
+    def sports(self) -> ConceptList:
+        return load_concept_list(self.folder / SPORTS_FILE)
+
+    @cached_property
+    def target_groups(self) -> ConceptList:
+        return load_concept_list(self.folder / TARGET_GROUPS_FILE)
+
+    @cached_property
+    def accessibility(self) -> ConceptList:
+        return load_concept_list(self.folder / ACCESSIBILITY_FILE)
+
+    def lists(self) -> tuple[ConceptList, ConceptList, ConceptList]:
+        """All three lists, parsing any not read yet."""
+        return self.sports, self.target_groups, self.accessibility
 
 
 def load_vocabulary(vocab_dir: Path) -> Vocabulary:
-    return Vocabulary(
-        sports=load_concept_list(vocab_dir / SPORTS_FILE),
-        target_groups=load_concept_list(vocab_dir / TARGET_GROUPS_FILE),
-        accessibility=load_concept_list(vocab_dir / ACCESSIBILITY_FILE),
-    )
+    """The vocabulary of `vocab_dir`, every list parsed and checked now (ValueError if one is malformed)."""
+    vocabulary = Vocabulary(vocab_dir)
+    vocabulary.lists()
+    return vocabulary

@@ -6,14 +6,14 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, cached_property
 from urllib.parse import urlsplit
 
 from node.config import Config
 from node.federation.http import Http, Limits
 from node.paths import schemas_dir, vocab_dir
 from node.protocol.validation import SchemaSet
-from node.protocol.vocab import Vocabulary, load_vocabulary
+from node.protocol.vocab import Vocabulary
 from node.services.area_index import AreaIndex, load_area_index
 from node.store.database import Database
 
@@ -48,19 +48,72 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class ShippedFiles:
+    """vocab/, schemas/ and the CBS areas: immutable, so read once per process and shared by every node
+    of it (the demo federation, the national simulation).
+
+    Each part is read when it is first asked for, not when the node opens (the vocabulary's lists,
+    the schemas' validators and the area tables are each lazy inside too): read eagerly they cost a
+    node ~0.6 s and ~10 MB at start, and many requests need none of them (the actor, nodeinfo, the
+    outbox), many processes only some.
+    """
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary(vocab_dir())  # each list parsed on first use
+
+    @cached_property
+    def input_schemas(self) -> SchemaSet:
+        return SchemaSet(schemas_dir() / "input")
+
+    @cached_property
+    def inbound_schemas(self) -> SchemaSet:
+        return SchemaSet(schemas_dir() / "inbound")
+
+    @cached_property
+    def object_schemas(self) -> SchemaSet:
+        return SchemaSet(schemas_dir() / "objects")
+
+    @cached_property
+    def areas(self) -> AreaIndex:
+        return load_area_index()
+
+
+@cache
+def shipped_files() -> ShippedFiles:
+    return ShippedFiles()
+
+
 @dataclass
 class Node:
     config: Config
     db: Database
-    vocabulary: Vocabulary
-    schemas: SchemaSet
-    areas: AreaIndex
-    inbound_schemas: SchemaSet
-    object_schemas: SchemaSet
+    shipped: ShippedFiles = field(default_factory=shipped_files)
     clock: Callable[[], datetime] = field(default=utc_now)
     _http: Http | None = None
     # Tasks started by a request that outlive it (backfills); cancelled at close.
     background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return self.shipped.vocabulary
+
+    @property
+    def schemas(self) -> SchemaSet:
+        """The schemas of what clients send (schemas/input)."""
+        return self.shipped.input_schemas
+
+    @property
+    def inbound_schemas(self) -> SchemaSet:
+        return self.shipped.inbound_schemas
+
+    @property
+    def object_schemas(self) -> SchemaSet:
+        return self.shipped.object_schemas
+
+    @property
+    def areas(self) -> AreaIndex:
+        return self.shipped.areas
 
     @property
     def http(self) -> Http:
@@ -108,29 +161,4 @@ class Node:
 async def open_node(config: Config, clock: Callable[[], datetime] = utc_now) -> Node:
     db = Database(config.db_path)
     await db.open()
-    shared = _shipped_files()
-    return Node(config=config, db=db, vocabulary=shared.vocabulary, schemas=shared.input_schemas,
-                inbound_schemas=shared.inbound_schemas, object_schemas=shared.object_schemas,
-                areas=shared.areas, clock=clock)
-
-
-@dataclass(frozen=True)
-class _Shipped:
-    vocabulary: Vocabulary
-    input_schemas: SchemaSet
-    inbound_schemas: SchemaSet
-    object_schemas: SchemaSet
-    areas: AreaIndex
-
-
-@cache
-def _shipped_files() -> _Shipped:
-    """vocab/ and schemas/, read once per process: they are immutable, take ~1.5 s to parse and check,
-    and every node of a process (the demo federation, the national simulation) can share them."""
-    return _Shipped(
-        vocabulary=load_vocabulary(vocab_dir()),
-        input_schemas=SchemaSet(schemas_dir() / "input"),
-        inbound_schemas=SchemaSet(schemas_dir() / "inbound"),
-        object_schemas=SchemaSet(schemas_dir() / "objects"),
-        areas=load_area_index(),
-    )
+    return Node(config=config, db=db, shipped=shipped_files(), clock=clock)

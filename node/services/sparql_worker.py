@@ -28,21 +28,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyoxigraph as ox
-
-from node.protocol.sparql import (
-    Refused,
-    boolean_body,
-    graph_body,
-    is_public,
-    jsonld_batches,
-    query_form,
-    solutions_body,
-)
-from node.store.graph import GraphStore
 from node.store.sparql import changes_after, connect_readonly, latest_seq, pending
+
+if TYPE_CHECKING:
+    from node.store.graph import GraphStore
+
+# Oxigraph, the graph store and the SPARQL parser (rdflib's, with pyparsing) are imported inside the
+# functions that only the worker process runs: the node imports this module for Request, Answer and
+# Limits, and must not carry ~16 MB and ~0.2 s of imports for an endpoint that may never be asked.
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +81,8 @@ def error(status: int, code: str, detail: str, retry_after: int | None = None) -
 
 def sync(graph: GraphStore, db: sqlite3.Connection, budget_s: float) -> bool:
     """Apply the change log until caught up (True) or `budget_s` is spent (False)."""
+    from node.protocol.sparql import is_public, jsonld_batches
+
     deadline = time.monotonic() + budget_s
     while True:
         changes = changes_after(db, graph.seq, BATCH)
@@ -103,6 +100,10 @@ def sync(graph: GraphStore, db: sqlite3.Connection, budget_s: float) -> bool:
 
 def evaluate(graph: GraphStore, request: Request, limits: Limits) -> Answer:
     """Parse, check and run one query: runs in the forked child."""
+    import pyoxigraph as ox
+
+    from node.protocol.sparql import Refused, boolean_body, graph_body, query_form, solutions_body
+
     try:
         form = query_form(request.text)
     except Refused as refused:
@@ -218,6 +219,10 @@ def main(connection: Connection, db_path: str, vocab_dir: str, limits: Limits) -
     """The worker process: build, say "ready", then answer requests until told to stop (None) or EOF."""
     # The node stops its worker itself; a Ctrl-C in the terminal must not kill it half way.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Imported here, before the first fork (sync() brings node.protocol.sparql), so that no query's
+    # child spends its time limit importing.
+    from node.store.graph import GraphStore
+
     graph = GraphStore()
     graph.load_vocabulary(Path(vocab_dir))
     db = connect_readonly(Path(db_path))

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs
 from aiohttp import web
 
 from node.errors import SportnodeError, bad_request
-from node.protocol.sparql import GRAPH_FORMATS, RESULT_FORMATS
 from node.services.sparql import SparqlService
 from node.services.sparql_worker import Request
 from node.web.appkeys import NODE
@@ -56,6 +55,10 @@ async def _query_text(request: web.Request) -> str:
 
 
 async def sparql(request: web.Request) -> web.Response:
+    # Here, not at the top: node.protocol.sparql brings Oxigraph and rdflib's SPARQL parser, which a node
+    # that is never asked a SPARQL query need not load (the queries themselves run in the worker).
+    from node.protocol.sparql import GRAPH_FORMATS, RESULT_FORMATS
+
     text = await _query_text(request)
     accept = request.headers.get("Accept")
     service = request.app[SPARQL]
