@@ -31,9 +31,17 @@ MAX_PAGES = 10_000
 
 
 def schedule_backfill(node: Node, actor_id: str) -> None:
-    task = asyncio.create_task(_sync_logged(node, actor_id, from_start=True))
+    task = asyncio.create_task(_backfill(node, actor_id))
     node.background.add(task)
     task.add_done_callback(node.background.discard)
+
+
+async def _backfill(node: Node, actor_id: str) -> None:
+    # A few at a time (Node.backfill_slots): an aggregator that follows 30 nodes at once would otherwise
+    # read all 30 outboxes side by side and announce the first one finished only near the end; the
+    # aggregators above it could not start until then (docs/benchmarks.md, the national simulation).
+    async with node.backfill_slots:
+        await _sync_logged(node, actor_id, from_start=True)
 
 
 async def _sync_logged(node: Node, actor_id: str, *, from_start: bool) -> None:

@@ -84,6 +84,9 @@ def shipped_files() -> ShippedFiles:
     return ShippedFiles()
 
 
+BACKFILLS_AT_ONCE = 4
+
+
 @dataclass
 class Node:
     config: Config
@@ -93,6 +96,9 @@ class Node:
     _http: Http | None = None
     # Tasks started by a request that outlive it (backfills); cancelled at close.
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    # Backfills running at once (federation.sync): the rest wait their turn, so that each finishes, and
+    # is announced onwards, early instead of all together at the end.
+    backfill_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(BACKFILLS_AT_ONCE))
 
     @property
     def vocabulary(self) -> Vocabulary:
