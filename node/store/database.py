@@ -82,6 +82,10 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path, readonly=False)
         await self._migrate(self._writer)
+        # Statement journals in memory: each object written ran ~90 page writes to a temp file for the
+        # triggers' statement journal (about 40% of an insert's cost, docs/benchmarks.md). Set after
+        # the migrations, whose one-statement rebuilds of a large database may need more than memory.
+        await self._writer.execute("PRAGMA temp_store=MEMORY")
         for _ in range(self._reader_count):
             reader = await _connect(self.path, readonly=True)
             self._all_readers.append(reader)
