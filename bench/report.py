@@ -5,33 +5,57 @@ from __future__ import annotations
 from typing import Any
 
 NOTES = """
-## What bounds them (profiles: pyinstrument, `BENCH_PROFILE=DIR make bench SCALE=small` writes one per host)
+## What bounds them (profiles: pyinstrument or py-spy; `BENCH_PROFILE=DIR make bench SCALE=small` writes one per host)
 
-- **Schema validation** was the largest single cost of every inbound object: jsonschema (pure Python,
-  Draft 2020-12) took 1-2 ms for an activity. `node/protocol/validation.py` now asks jsonschema-rs
-  (Rust, Draft 2020-12 with formats) first, ~15 us an activity (~100x); the Python validator runs only
-  for an instance that fails, to name every field, so what is accepted and every error text is
-  unchanged (the whole suite passes).
-- **Re-publishing by aggregators** was one Announce per object, and each Announce made the next
-  aggregator fetch the object from its origin: for the national view, ~205k signed POSTs plus ~205k
-  signed GETs (RSA-2048 signing is ~1-2 ms each). An aggregator now announces what it backfills
-  **as a whole**: one Announce of the node's actor when the backfill of that node is complete; the
-  follower reads that node's outbox itself, in pages of 100, from the node's own host (the security
-  rule holds: content only as its own host serves it). Live changes are still announced one by one.
-  Requests per object propagated are in the table.
-- **Storing a remote object** (backfill, origin sync) is now the bound: ~1.5-2.5 ms of CPU per object,
-  about half mapping (`jsonld.compact_our_terms`, `inbound.event_to_activity`) and half SQL (`get_object`,
-  `record_provenance`, `put_object`, each a thread hop through aiosqlite), one transaction per page of
-  100. The backfill target (3,400 objects/s into one aggregator) needs batched SQL per page
-  (`executemany`) and a cheaper mapping of our own documents; not done yet.
-- **Inbox**: each Create is parsed, context-checked, schema-checked, signature-checked (RSA verify is
-  cheap, ~50 us), mapped and stored in its own write transaction; aiohttp "hello" does none of this,
-  so 0.5x hello is far off for any Python server that stores what it accepts (bovine-herd, measured
-  in the same run, is slower still).
-- **Fan-out**: 342 RSA-2048 signatures (one per inbox: the signature covers the host) and one write
-  transaction per delivery result in the worker.
-- **Start and memory**: importing rdflib, jsonschema, aiohttp, apscheduler and pyoxigraph, and reading
-  the vocabulary and schemas, is most of the cold start and of the idle RSS.
+- **Storing a remote object** (backfill, origin sync) bounds the backfill and the national simulation.
+  A page of 100 is now fetched and mapped before its write transaction and written at once: one read of
+  the objects and provenance held, one `executemany` each (`remote_objects.store_all`), instead of about
+  five aiosqlite thread hops an object; the depth check, the IRI compaction and the date checks of the
+  mapping were made 2-20x cheaper. In a 20-node backfill measured on its own (12,055 objects) the
+  aggregator's CPU per object went from 2.96 ms to 1.2 ms and its rate from 317 to 629 objects/s. What
+  is left is about 0.4 ms of Python (mapping, validation) and the SQL of the insert, ~0.75 ms: ~75 us
+  for the row, ~100 us for the RPDE and SPARQL triggers, the rest for the search-index trigger, which
+  derives the index from the JSON document in SQL. Its cost was temporary b-trees (SQLite builds one
+  per object for `IN (SELECT ...)`, UNION and DISTINCT) and statement journals spilled to a temp file;
+  migration 0011 and `temp_store=MEMORY` took ~0.45 ms of it off (same-run ratios); what remains is
+  mostly writing the index row into its eight indexes, the R*Tree point, the full-text row and the
+  terms. One aggregator is one event loop and one writer thread: 3,400 objects/s would need ~0.3 ms of
+  CPU an object in all.
+- **Serving a backfill**: an outbox page was parsed and re-serialised in Python, activity by activity;
+  it is now spliced from the stored text (SQLite drops each `@context`), about 40% less CPU a page.
+- **Re-publishing by aggregators**: an aggregator announces what it backfills **as a whole** (one
+  Announce of the node's actor); its followers read that node's outbox from the node's own host, two
+  page GETs per hundred objects instead of a signed POST and a signed GET per object. Live changes are
+  announced one by one. Requests per object propagated are in the simulation's figures.
+- **National convergence** is CPU on two cores: every object is stored twice (province, nation) and
+  served twice (to its province and to the nation), beside the signatures, the inbox and the driver's
+  probes. The nation's share starts only when its provinces announce their nodes, so its first minutes
+  are spent waiting for the provinces' backfills.
+- **Inbox**: concurrent activities now share one write transaction (group commit: one that fails is
+  undone alone; each is answered 202 only once committed). Before, the writer's lock was held ~5 ms an
+  activity, mostly waiting for turns of the busy loop between thread hops. Left: ~4 ms of CPU an
+  activity, about a third the write (the object's insert and its triggers), a fifth aiohttp, an eighth
+  the signature checks, then the mapping and the actor lookup. 0.5x hello means ~0.5 ms an activity:
+  no Python server that parses, checks, verifies and stores each activity gets there (bovine-herd,
+  measured in the same run, takes longer per activity than we do).
+- **Fan-out**: 342 RSA-2048 signatures (one per inbox: the signature covers the host), now made on two
+  threads off the event loop (~0.9 ms each), 96 deliveries in flight (4 at most per host) and the
+  results written in shared transactions. The 342 follower servers run in one process on the same two
+  cores.
+- **Query**: the SQL reads rows in the default order from indexes that hold every filter column and
+  stops when a page is full (0.2-5 ms a request); the JSON answer splices the stored documents in; total
+  and facets are cached per filter until the data changes. What is left is ~4 ms of CPU a request
+  (aiohttp, the reader threads, full-text `q=` on common words builds the whole match list). At 50
+  concurrent clients on two cores a p95 is about 50 x that; the plain aiohttp hello itself answers at a
+  p95 of tens of milliseconds here, so the 20 ms target is below this machine's floor for any
+  Python server.
+- **Start and memory**: the vocabulary, schemas, validators and areas load on first use; rdflib,
+  pyoxigraph, icalendar and `ap`'s contexts are imported where needed. Left above hello (aiohttp, ~36 MB):
+  cryptography (~7.6 MB, imported by the signature module at start), rdflib (~7 MB, parsing the
+  vocabulary's Turtle on the first search that names a sport), jinja2 (~2 MB) and the node's own
+  ~540 modules; those imports are most of the start time above hello's.
+- **Generating the offering** (only when `var/bench-cache` has no copy for this code): ~2 s a node,
+  about half of it the RSA keys of the node and its 10 organisations (~87 ms each).
 """
 
 
