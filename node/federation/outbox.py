@@ -48,10 +48,18 @@ async def send_in(
 async def announce_in(db: aiosqlite.Connection, node: Node, object_id: str) -> None:
     """An aggregator re-publishes a change to a remote object it holds: an Announce of the object's id
     by the node actor, to the node's followers. Plain nodes announce nothing."""
+    await announce_all_in(db, node, [object_id])
+
+
+async def announce_all_in(db: aiosqlite.Connection, node: Node, object_ids: Iterable[str]) -> None:
+    """`announce_in` for each, the node's follower inboxes read once (a page stores up to 100)."""
     if not node.config.is_aggregator:
         return
-    activity = activities.announce(new_activity_id(node), node.config.node_id, object_id, node.now(),
-                                   [node_followers(node)])
-    await put_outbox(db, activity, public=True)
-    inboxes = await follower_inboxes(db, [node.config.node_id])
-    await enqueue(db, activity["id"], inboxes, node.config.node_id, node.now())
+    inboxes: list[str] | None = None
+    for object_id in object_ids:
+        activity = activities.announce(new_activity_id(node), node.config.node_id, object_id, node.now(),
+                                       [node_followers(node)])
+        await put_outbox(db, activity, public=True)
+        if inboxes is None:
+            inboxes = await follower_inboxes(db, [node.config.node_id])
+        await enqueue(db, activity["id"], inboxes, node.config.node_id, node.now())

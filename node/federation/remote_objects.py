@@ -28,7 +28,7 @@ import aiosqlite
 from node.errors import SportnodeError, forbidden, invalid_input
 from node.federation.actors import node_key, same_host
 from node.federation.http import FetchError, Gone
-from node.federation.outbox import announce_in
+from node.federation.outbox import announce_all_in, announce_in
 from node.protocol import inbound
 from node.protocol.jsonld import OBJECT_CONTEXT, compact_our_terms
 from node.protocol.objects import tombstone_document
@@ -224,8 +224,7 @@ async def _store_run(
     await put_provenance(db, changed_paths)
     await put_objects(db, writes)
     if announce:
-        for write in writes:
-            await announce_in(db, node, write.document["id"])
+        await announce_all_in(db, node, [write.document["id"] for write in writes])
     return len(writes)
 
 
