@@ -279,8 +279,7 @@ async def run(scale: str, log: Any) -> dict[str, Any]:
 
 
 async def _remote_from(host: Child, name: str, base_url: str, wanted: int) -> bool:
-    held = await host.call("ids", names=[name], remote=True)
-    return sum(1 for object_id in held if object_id.startswith(base_url + "/")) >= wanted
+    return bool(await host.call("live_from", name=name, prefix=base_url + "/") >= wanted)
 
 
 async def _national_has(national: Child, wanted: int) -> bool:

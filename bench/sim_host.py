@@ -153,6 +153,12 @@ class Host:
             found[name] = [int(rows[0][0]), int(rows[0][1])]
         return found
 
+    async def live_from(self, name: str, prefix: str) -> int:
+        """How many live objects of the host at `prefix` (scheme://host/) node `name` holds."""
+        rows = await self._query(name, "SELECT count(*) FROM objects WHERE origin IS NOT NULL AND deleted IS NULL "
+                                       "AND substr(id, 1, length(?)) = ?", prefix, prefix)
+        return int(rows[0][0])
+
     async def ids(self, names: list[str] | None = None, remote: bool = False, deleted: bool = False) -> list[str]:
         where = ("origin IS NOT NULL" if remote else "origin IS NULL") + (
             " AND deleted IS NOT NULL" if deleted else " AND deleted IS NULL")
@@ -257,7 +263,7 @@ async def main() -> None:
     plan = json.loads(Path(sys.argv[1]).read_text())
     host = Host(plan)
     handlers = {name: getattr(host, name) for name in (
-        "start", "stop", "advance", "counts", "ids", "duplicates", "edit", "watch", "queue", "reconcile", "stats",
+        "start", "stop", "advance", "counts", "live_from", "ids", "duplicates", "edit", "watch", "queue", "reconcile", "stats",
         "reset_counts", "shutdown")}
     emit({"event": "ready"})
     try:
