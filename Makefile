@@ -25,7 +25,13 @@ bench: $(BIN)/.installed-bench
 demo: $(BIN)/.installed
 	$(BIN)/sportnode demo --federation --port $(PORT)
 
-test: $(BIN)/.installed
+# axe-core for the browser tests (tests/pages), pinned by tests/browser-deps/package-lock.json.
+BROWSER_DEPS := tests/browser-deps/node_modules/.installed
+$(BROWSER_DEPS): tests/browser-deps/package-lock.json
+	cd tests/browser-deps && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(BIN)/.installed $(BROWSER_DEPS)
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/.installed
