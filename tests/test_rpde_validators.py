@@ -2,8 +2,8 @@
 
 `@openactive/data-model-validator` checks every item of every feed and the Dataset; the
 `@openactive/rpde-validator` walks each feed over HTTP. Both must report zero failures. The remaining
-warnings are listed and explained in docs/openactive.md. `.ci/run` installs the packages (`npm ci` in
-tests/openactive); without npm the tests are skipped.
+warnings are listed and explained in docs/openactive.md. `make test` installs the packages (`npm ci` in
+tests/openactive, again only when its package-lock.json changes); without npm the tests are skipped.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ RUNNER_DIR = Path(__file__).resolve().parent / "openactive"
 NPM = shutil.which("npm")
 NODE = shutil.which("node")
 pytestmark = [
-    pytest.mark.skipif(NPM is None or NODE is None, reason="node/npm are not installed (CI has them)"),
+    pytest.mark.skipif(NPM is None or NODE is None, reason="npm and node are not installed, so OpenActive's validators cannot run "
+                       "(with npm, `make test` installs them; .ci/run installs npm)"),
     # The demo node is served once for the module, so the tests share its event loop.
     pytest.mark.asyncio(loop_scope="module"),
 ]
@@ -42,7 +43,8 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def runner() -> Path:
     if not (RUNNER_DIR / "node_modules" / "@openactive" / "data-model-validator").is_dir():
-        pytest.fail("the OpenActive validators are not installed: run `npm ci` in tests/openactive (.ci/run does)")
+        pytest.fail("the OpenActive validators are not installed: run `make test` (it runs `npm ci` in "
+                    "tests/openactive), or that `npm ci` yourself")
     return RUNNER_DIR / "validate.js"
 
 
