@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_CONFIG_PATH = Path("/etc/sportnode/sportnode.toml")
+
+
+DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_TILE_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap-bijdragers</a>'
+# What Leaflet fills in a tile URL template; any other {name} would stop the map with an error.
+TILE_PLACEHOLDERS = frozenset({"s", "z", "x", "y", "-y", "r"})
 
 
 class ConfigError(Exception):
@@ -33,6 +40,9 @@ class Config:
     role: str = "node"  # or "aggregator": re-publishes what it holds to its own followers
     follow: tuple[str, ...] = ()
     reconcile_minutes: int = 15
+    # The map's tiles (docs/operator.md: the default server's usage policy); "" draws markers on a blank map.
+    tile_url: str = DEFAULT_TILE_URL
+    tile_attribution: str = DEFAULT_TILE_ATTRIBUTION
 
     @property
     def is_aggregator(self) -> bool:
@@ -65,6 +75,8 @@ SETTINGS: tuple[tuple[str, str, type, Any], ...] = (
     ("federation", "follow", list, []),
     ("federation", "reconcile_minutes", int, 15),
     ("openactive", "activity_list", str, ""),
+    ("web", "tile_url", str, DEFAULT_TILE_URL),
+    ("web", "tile_attribution", str, DEFAULT_TILE_ATTRIBUTION),
 )
 
 
@@ -94,6 +106,21 @@ def check_base_url(url: str, development: bool) -> str:
     return url.rstrip("/")
 
 
+def check_tile_url(url: str, development: bool) -> str:
+    """A tile URL template ({z}/{x}/{y}, optionally {s} and {r}), or "" for a map without tiles."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc or "{" in parts.netloc.replace("{s}", ""):
+        raise ConfigError(f'[web] tile_url must be an http(s) URL template or "", not {url!r}')
+    if parts.scheme == "http" and not development:
+        raise ConfigError("[web] tile_url must use https unless development = true")
+    placeholders = set(re.findall(r"\{([^{}]*)\}", url))
+    if not {"z", "x"} <= placeholders or not placeholders & {"y", "-y"} or placeholders - TILE_PLACEHOLDERS:
+        raise ConfigError(f"[web] tile_url must contain {{z}}, {{x}} and {{y}} and no other {{...}} but {{s}}, {{r}}, not {url!r}")
+    return url
+
+
 def parse_config(raw: dict[str, Any], relative_to: Path) -> Config:
     values = {f"{s}.{k}": _setting(raw, s, k, t, d) for s, k, t, d in SETTINGS}
     development = values["node.development"]
@@ -115,6 +142,8 @@ def parse_config(raw: dict[str, Any], relative_to: Path) -> Config:
         role=values["node.role"],
         follow=tuple(t.strip() for t in values["federation.follow"]),
         reconcile_minutes=values["federation.reconcile_minutes"],
+        tile_url=check_tile_url(values["web.tile_url"].strip(), development),
+        tile_attribution=values["web.tile_attribution"].strip(),
     )
     if config.role not in ("node", "aggregator"):
         raise ConfigError(f'[node] role must be "node" or "aggregator", not {config.role!r}')
@@ -172,6 +201,12 @@ def render_config(config: Config) -> str:
             "# The OpenActive Activity List (JSON-LD file); empty: $SPORTNODE_ACTIVITY_LIST, else",
             "# ../shared/data/openactive/activity-list.jsonld beside the checkout.",
             f"activity_list = {q(str(config.activity_list) if config.activity_list else '')}",
+            "",
+            "[web]",
+            "# The map's tile server and its attribution (text and links); mind its usage policy",
+            '# (docs/operator.md). tile_url = "" shows the markers on a blank map and asks no tile server.',
+            f"tile_url = {q(config.tile_url)}",
+            f"tile_attribution = {q(config.tile_attribution)}",
             "",
         ]
     )
