@@ -134,7 +134,8 @@ async def test_the_page_negotiates(client: Client) -> None:
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
 @pytest.mark.usefixtures("offering")
 async def test_the_page_renders_in_a_real_browser(client: Client, tmp_path: Path) -> None:
-    url = str(client.make_url(f"/dekking?gemeente=GM0307&wijk={STADSKERN}"))
+    # The browser asks for English (Accept-Language en-US); the Dutch page is asked for by name.
+    url = str(client.make_url(f"/dekking?gemeente=GM0307&wijk={STADSKERN}&lang=nl"))
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
 

@@ -5,21 +5,26 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.services.node import Node
-from node.web import api, claim, federation, reading, rpde
+from node.web import api, claim, federation, reading, rpde, static_files
 from node.web import coverage as coverage_routes
 from node.web import query as query_routes
 from node.web import sparql as sparql_routes
 from node.web.appkeys import NODE, TEMPLATES
 from node.web.errors import error_middleware
 from node.web.html import make_environment
+from node.web.page_security import security_middleware
+from node.web.render import language_middleware
 
 
 def create_app(node: Node) -> web.Application:
     """The web app over an open node; the caller owns the node and closes it."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=node.config.max_body_bytes)
+    # Outermost first: security headers see every response, error pages are rendered in the request's language.
+    middlewares = [security_middleware([]), language_middleware, error_middleware]
+    app = web.Application(middlewares=middlewares, client_max_size=node.config.max_body_bytes)
     app[NODE] = node
     app[TEMPLATES] = make_environment(node.vocabulary)
     reading.add_routes(app)
+    static_files.add_routes(app)  # stylesheet, scripts and the vendored map under /static/
     api.add_routes(app)
     claim.add_routes(app)
     rpde.add_routes(app)  # OpenActive feeds and Dataset Site

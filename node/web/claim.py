@@ -6,17 +6,12 @@ from aiohttp import web
 
 from node.services import organisations
 from node.store.objects import get_object
-from node.web.appkeys import NODE, TEMPLATES
+from node.web.appkeys import NODE
+from node.web.render import html_response
 
 
 def _page(request: web.Request, **context: str) -> web.Response:
-    config = request.app[NODE].config
-    text = (
-        request.app[TEMPLATES]
-        .get_template("claim.html")
-        .render(node_name=config.name, base_url=config.base_url, **context)
-    )
-    response = web.Response(text=text, content_type="text/html", charset="utf-8")
+    response = html_response(request, "claim.html", **context)
     # The page shows a secret: keep it out of caches and referrers.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

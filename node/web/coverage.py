@@ -9,8 +9,9 @@ from aiohttp import web
 
 from node.services.coverage import DEFAULT_RADIUS_KM, Count, Coverage, coverage, find_area, parse_radius
 from node.services.node import Node
-from node.web.appkeys import NODE, TEMPLATES
+from node.web.appkeys import NODE
 from node.web.negotiation import HTML, JSON, choose
+from node.web.render import html_response
 
 DEFINITION = (
     "A target group has a gap in a wijk when no current activity for that group (or a narrower one) lies "
@@ -62,11 +63,7 @@ def _json_response(found: Coverage, node: Node) -> web.Response:
 
 
 def _page(request: web.Request, **context: Any) -> web.Response:
-    node = request.app[NODE]
-    text = request.app[TEMPLATES].get_template("coverage.html").render(
-        node_name=node.config.name, base_url=node.config.base_url, **context
-    )
-    response = web.Response(text=text, content_type="text/html", charset="utf-8")
+    response = html_response(request, "coverage.html", **context)
     response.headers["Vary"] = "Accept"
     return response
 

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from node.errors import SportnodeError
+from node.web.negotiation import HTML, JSON, choose
+from node.web.render import html_response
 
 log = logging.getLogger(__name__)
 
@@ -50,23 +52,34 @@ def _code_for_status(status: int) -> str:
     }.get(status, "error")
 
 
+def _wants_page(request: web.Request) -> bool:
+    """A browser asking for a page gets a page; API clients (and anything under /api/) get problem+json."""
+    if request.path.startswith("/api/") or request.method not in ("GET", "HEAD"):
+        return False
+    return choose(request.headers.get("Accept"), (JSON, HTML)) == HTML
+
+
+def _error(request: web.Request, status: int, code: str, detail: str, fields: list[dict[str, str]]) -> web.Response:
+    if _wants_page(request):
+        return html_response(request, "error.html", status=status, status_code=status, detail=detail)
+    return problem_response(status, code, detail, fields)
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except SportnodeError as error:
         log.info("%s %s -> %s %s", request.method, request.path, error.status, error.detail)
-        return problem_response(error.status, error.code, error.detail, [f.as_dict() for f in error.fields])
+        return _error(request, error.status, error.code, error.detail, [f.as_dict() for f in error.fields])
     except web.HTTPException as error:
         if error.status < 400:
             raise
         detail = error.text if error.text and not error.text.startswith(str(error.status)) else error.reason
-        response = problem_response(error.status, _code_for_status(error.status), detail)
+        response = _error(request, error.status, _code_for_status(error.status), detail, [])
         if error.status == 405 and "Allow" in error.headers:
             response.headers["Allow"] = error.headers["Allow"]
         return response
     except Exception:
         log.exception("unhandled error in %s %s", request.method, request.path)
-        return problem_response(
-            500, "internal-error", "Something went wrong on this node; it has been logged."
-        )
+        return _error(request, 500, "internal-error", "Something went wrong on this node; it has been logged.", [])

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from node.protocol.vocab import Vocabulary
+from node.web import i18n
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DAYS_NL = {
@@ -50,10 +51,13 @@ def _price(offers: list[dict[str, Any]] | None) -> str:
 def make_environment(vocabulary: Vocabulary) -> Environment:
     environment = Environment(
         loader=PackageLoader("node.web", "templates"),
-        autoescape=select_autoescape(["html"]),
+        autoescape=select_autoescape(["html", "xml"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Templates call _() and {% trans %}; the language is the request's (i18n.current_language).
+    environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
     def label(uri: str) -> str:
         for concepts in (vocabulary.sports, vocabulary.target_groups, vocabulary.accessibility):

@@ -13,21 +13,13 @@ from node.paths import vocab_dir
 from node.protocol.rdf import to_turtle
 from node.services import reading
 from node.services.node import COLLECTION_PATHS, KINDS
-from node.web.appkeys import NODE, TEMPLATES
+from node.web.appkeys import NODE
 from node.web.negotiation import HTML, LINKED_DATA_OFFERS, TURTLE, choose, content_type_header
+from node.web.render import render
 
 KIND_BY_PATH = {path: kind for kind, path in COLLECTION_PATHS.items()}
 KIND_NAMES = {"organisation": "Organisatie", "place": "Locatie", "activity": "Activiteit", "course": "Cursus"}
 VOCAB_FILE = re.compile(r"^[a-z0-9-]+\.(ttl|jsonld)$")
-
-
-def _render_html(request: web.Request, template: str, **context: Any) -> str:
-    config = request.app[NODE].config
-    return (
-        request.app[TEMPLATES]
-        .get_template(template)
-        .render(node_name=config.name, base_url=config.base_url, **context)
-    )
 
 
 def negotiate(
@@ -37,7 +29,7 @@ def negotiate(
     if media is None:
         raise SportnodeError(406, "not-acceptable", "Ask for one of: " + ", ".join(LINKED_DATA_OFFERS))
     if media == HTML:
-        text = _render_html(request, template, doc=document, json_ld_url=document.get("id"), **context)
+        text = render(request, template, doc=document, json_ld_url=document.get("id"), **context)
     elif media == TURTLE:
         text = to_turtle(document)
     else:

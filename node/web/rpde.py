@@ -10,8 +10,9 @@ from aiohttp import web
 
 from node.protocol.openactive import FEEDS, ActivityConcept
 from node.services import rpde
-from node.web.appkeys import NODE, TEMPLATES
+from node.web.appkeys import NODE
 from node.web.negotiation import HTML, JSON, LD_JSON, choose
+from node.web.render import html_response
 
 # The RPDE guidance: pages with items may be cached long (a page only ever loses items, which come back
 # later in the feed); the last page must be fresh, as consumers poll it for new changes.
@@ -83,18 +84,13 @@ async def dataset_site(request: web.Request) -> web.Response:
     media = choose(request.headers.get("Accept"), (HTML, LD_JSON, JSON))
     if media in (LD_JSON, JSON):
         return _json(document, CACHE_DATASET, media)
-    text = (
-        request.app[TEMPLATES]
-        .get_template("dataset.html")
-        .render(
-            node_name=node.config.name,
-            base_url=node.config.base_url,
-            dataset=document,
-            dataset_json=_script_json(document),
-            titles={name: f.title for name, f in FEEDS.items()},
-        )
+    response = html_response(
+        request,
+        "dataset.html",
+        dataset=document,
+        dataset_json=_script_json(document),
+        titles={name: f.title for name, f in FEEDS.items()},
     )
-    response = web.Response(text=text, content_type="text/html", charset="utf-8")
     response.headers["Cache-Control"] = CACHE_DATASET
     response.headers["Vary"] = "Accept"
     return response
