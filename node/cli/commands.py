@@ -12,6 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from node.config import Config, check_base_url, load_config, render_config
 from node.errors import SportnodeError
@@ -41,12 +42,14 @@ async def init(args: argparse.Namespace) -> int:
     path: Path = args.config
     if path.exists():
         raise SportnodeError(1, "exists", f"{path} already exists; remove it first to start over")
+    base_url = check_base_url(args.base_url, args.development)
     config = Config(
         name=args.name,
-        base_url=check_base_url(args.base_url, args.development),
+        base_url=base_url,
         data_dir=(args.data_dir or path.parent / "data").resolve(),
         development=args.development,
-        port=args.port,
+        host=args.host,
+        port=_port(args.port if args.port is not None else urlsplit(base_url).port or 8080),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_config(config), encoding="utf-8")
@@ -60,13 +63,22 @@ async def init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(port: int) -> int:
+    if not 0 < port < 65536:
+        raise SportnodeError(2, "usage", f"--port must be between 1 and 65535, not {port}")
+    return port
+
+
 async def serve_command(args: argparse.Namespace) -> int:
     from node.web.server import serve
 
     config = load_config(args.config)
+    # The command line wins over the file, for this run only; base_url (what peers see) stays as configured.
+    host = args.host or config.host
+    port = _port(args.port) if args.port is not None else config.port
     node = await _with_node(config)
     try:
-        await serve(node, config.host, config.port, lambda: say(f"Serving {config.base_url}/ on {config.host}:{config.port}"))
+        await serve(node, host, port, lambda: say(f"Serving {config.base_url}/ on {host}:{port}"))
     finally:
         await node.close()
     return 0

@@ -14,6 +14,8 @@ from node.cli import commands
 from node.config import DEFAULT_CONFIG_PATH, ConfigError
 from node.errors import SportnodeError
 
+LISTEN_ERRORS = ("port-in-use", "cannot-listen")  # raised by node.web.server
+
 
 def _config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -43,13 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--data-dir", type=Path, help="where the database lives (default: beside the config file)"
     )
-    init.add_argument("--port", type=int, default=8080, help="port to listen on (default: %(default)s)")
+    init.add_argument(
+        "--port", type=int,
+        help="port `serve` listens on (default: the port of --base-url if it names one, else 8080)",
+    )
+    init.add_argument("--host", default="127.0.0.1", help="address `serve` listens on (default: %(default)s)")
     init.add_argument(
         "--development", action="store_true", help="allow http and loopback peers (tests, demos)"
     )
 
     serve = sub.add_parser("serve", help="run the node's web server in the foreground")
     _config_option(serve)
+    serve.add_argument("--host", help="address to listen on (default: [server] host of the config file)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: [server] port of the config file)")
 
     org = sub.add_parser("org", help="manage organisations (the node admin's work)")
     org_sub = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
@@ -114,7 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(commands.run(args))
     except (ConfigError, SportnodeError) as error:
         print(f"sportnode: {error}", file=sys.stderr)
-        return 2
+        # A usage or input error exits 2; a port that cannot be had is the machine's state: 1.
+        return 1 if isinstance(error, SportnodeError) and error.code in LISTEN_ERRORS else 2
     except KeyboardInterrupt:
         return 130
 

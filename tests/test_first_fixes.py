@@ -1,0 +1,77 @@
+"""What a new user hit first (issue 10), each fixed and checked the way that user met it."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from test_demo_node import free_port
+
+from node.cli.main import build_parser, main
+from node.config import load_config
+
+
+def _init(tmp_path: Path, *extra: str) -> Path:
+    config = tmp_path / "node" / "sportnode.toml"
+    assert main(["init", "--config", str(config), "--base-url", "http://127.0.0.1:8091", "--name", "Test",
+                 "--development", *extra]) == 0
+    return config
+
+
+def test_init_listens_on_the_port_of_its_base_url_unless_told(tmp_path: Path) -> None:
+    assert load_config(_init(tmp_path / "a")).port == 8091
+    assert load_config(_init(tmp_path / "b", "--port", "8123", "--host", "0.0.0.0")).port == 8123
+    assert load_config(tmp_path / "b" / "node" / "sportnode.toml").host == "0.0.0.0"
+
+
+def test_serve_help_names_host_and_port(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--help"])
+    out = capsys.readouterr().out
+    assert "--port" in out and "--host" in out
+
+
+def test_serve_port_overrides_the_config(tmp_path: Path) -> None:
+    config = _init(tmp_path)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "node.cli.main", "serve", "--config", str(config), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.communicate()
+                assert time.monotonic() < deadline, "serve --port did not listen on that port"
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_a_port_in_use_is_one_line_and_exit_code_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _init(tmp_path)
+    capsys.readouterr()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--config", str(config), "--port", str(port)]) == 1
+        # The demo says the same (after loading its data, before serving).
+        assert main(["demo", "--port", str(port), "--dir", str(tmp_path / "demo"), "--organisations", "2",
+                     "--activities", "2"]) == 1
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.startswith("sportnode:")]
+    assert lines == [f"sportnode: port {port} on 127.0.0.1 is in use; stop what listens there, or choose "
+                     "another port (--port, or [server] port in the config file)"] * 2
+    assert "Traceback" not in captured.err
