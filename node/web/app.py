@@ -12,6 +12,7 @@ from node.web import sparql as sparql_routes
 from node.web.appkeys import NODE, TEMPLATES
 from node.web.errors import error_middleware
 from node.web.html import make_environment
+from node.web.map_settings import csp_img_sources
 from node.web.page_security import security_middleware
 from node.web.render import language_middleware
 
@@ -19,7 +20,7 @@ from node.web.render import language_middleware
 def create_app(node: Node) -> web.Application:
     """The web app over an open node; the caller owns the node and closes it."""
     # Outermost first: security headers see every response, error pages are rendered in the request's language.
-    middlewares = [security_middleware([]), language_middleware, error_middleware]
+    middlewares = [security_middleware(csp_img_sources(node.config)), language_middleware, error_middleware]
     app = web.Application(middlewares=middlewares, client_max_size=node.config.max_body_bytes)
     app[NODE] = node
     app[TEMPLATES] = make_environment(node.vocabulary)
