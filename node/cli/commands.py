@@ -94,6 +94,12 @@ async def org(args: argparse.Namespace) -> int:
             data: dict[str, Any] = {"name": args.name, "isClub": args.club}
             data.update({k: v for k, v in (("slug", args.slug), ("municipalityCode", args.municipality)) if v})
             created = await organisations.create_organisation(node, data)
+            if args.print_token:
+                # For ORG_TOKEN=$(...): the token alone on stdout, the rest still shown on stderr.
+                print(f"Created {created.object.id}\nInvite link (valid 14 days): {created.invite_url}",
+                      file=sys.stderr, flush=True)
+                say(created.token)
+                return 0
             say(f"Created {created.object.id}")
             say(f"Token (shown once): {created.token}")
             say(f"Invite link (valid 14 days): {created.invite_url}")
@@ -106,8 +112,8 @@ async def org(args: argparse.Namespace) -> int:
             if args.org_command == "invite":
                 say(f"Invite link (valid 14 days): {await organisations.issue_invite(node, organisation_id)}")
             else:
-                say(f"New token (shown once; the old one no longer works): "
-                    f"{await organisations.rotate_token(node, organisation_id)}")
+                token = await organisations.rotate_token(node, organisation_id)
+                say(token if args.print_token else f"New token (shown once; the old one no longer works): {token}")
     finally:
         await node.close()
     return 0
@@ -157,6 +163,7 @@ async def import_command(args: argparse.Namespace) -> int:
 async def follow_command(args: argparse.Namespace) -> int:
     from node.federation import follows
     from node.store.federation import list_following, queue_counts
+    from node.store.inbox_log import ignored_counts
 
     node = await _with_node(load_config(args.config))
     try:
@@ -170,7 +177,12 @@ async def follow_command(args: argparse.Namespace) -> int:
                 for entry in await list_following(db):
                     say(f"{entry.state}\t{entry.remote_actor}\tbackfilled: {entry.backfilled or '-'}")
                 found = await queue_counts(db)
+                left_aside = await ignored_counts(db)
             say(f"Delivery queue: {found['pending']} pending, {found['failed']} given up.")
+            if left_aside:
+                say("Inbound activities answered but not acted on (docs/federation.md):")
+                for label, count, last in left_aside:
+                    say(f"  {label}\t{count}\tlast {last}")
     finally:
         await node.close()
     return 0

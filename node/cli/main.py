@@ -69,12 +69,18 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--slug", help="the last part of its URL (default: made from the name)")
     create.add_argument("--club", action="store_true", help="it is a sports club")
     create.add_argument("--municipality", help="CBS code of its municipality, e.g. GM0307")
+    create.add_argument(
+        "--print-token", action="store_true",
+        help="print only the token on stdout (the URL and invite link go to stderr): ORG_TOKEN=$(sportnode org create ...)",
+    )
     listing = org_sub.add_parser("list", help="list the organisations")
     _config_option(listing)
     for action, text in (("invite", "make a new invite link"), ("token", "replace the organisation's token")):
         p = org_sub.add_parser(action, help=text)
         _config_option(p)
         p.add_argument("slug", help="the organisation's slug (the last part of its URL)")
+        if action == "token":
+            p.add_argument("--print-token", action="store_true", help="print only the new token")
 
     demo = sub.add_parser("demo", help="run a node on 127.0.0.1:PORT loaded with synthetic demo offering")
     demo.add_argument("--port", type=int, default=8080, help="port (default: %(default)s)")
