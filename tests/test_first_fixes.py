@@ -8,12 +8,18 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
+from conftest import activity_input, create, place_input
 from test_demo_node import free_port
 
 from node.cli.main import build_parser, main
 from node.config import load_config
+from node.services import publishing
+from node.services.node import Node
+from node.services.reading import PAGE_SIZE
 
 
 def _init(tmp_path: Path, *extra: str) -> Path:
@@ -75,3 +81,15 @@ def test_a_port_in_use_is_one_line_and_exit_code_1(tmp_path: Path, capsys: pytes
     assert lines == [f"sportnode: port {port} on 127.0.0.1 is in use; stop what listens there, or choose "
                      "another port (--port, or [server] port in the config file)"] * 2
     assert "Traceback" not in captured.err
+
+
+async def test_a_collection_page_tells_the_whole_total(
+    client: TestClient[Any, Any], node: Node, club: dict[str, Any]
+) -> None:
+    place = await create(client, club, "places", place_input())
+    for i in range(PAGE_SIZE + 2):
+        await publishing.create(node, club["id"], "activity", activity_input(place["id"], name=f"Activiteit {i}"))
+    page = await client.get("/activities?page=1", headers={"Accept": "text/html"})
+    assert f"{PAGE_SIZE + 2} in totaal." in await page.text()
+    body = await (await client.get("/activities?page=2", headers={"Accept": "application/activity+json"})).json()
+    assert body["totalItems"] == PAGE_SIZE + 2 and len(body["orderedItems"]) == 2

@@ -280,13 +280,16 @@ def collection_page(
     items: Sequence[Mapping[str, Any]],
     next_page: str | None,
     prev_page: str | None,
+    total: int | None = None,
 ) -> dict[str, Any]:
+    """`total`: the whole collection's totalItems, so that a reader of one page knows how many there are."""
     return _compact(
         {
             "@context": OBJECT_CONTEXT,
             "id": page_id,
             "type": "OrderedCollectionPage",
             "partOf": collection_id,
+            "totalItems": total,
             "orderedItems": [embedded(item) for item in items],
             "next": next_page,
             "prev": prev_page,

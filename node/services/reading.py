@@ -93,5 +93,6 @@ async def collection(node: Node, kind: str, page: int | None) -> Page:
         [i.document for i in items],
         f"{url}?page={page + 1}" if page < last else None,
         f"{url}?page={page - 1}" if page > 1 else None,
+        total,
     )
     return Page(document, items, page, last)
