@@ -21,7 +21,7 @@ from node.federation import collections, inbox
 from node.federation.delivery import DeliveryWorker
 from node.jobs.scheduler import running_jobs
 from node.protocol import activities
-from node.services.reading import counts
+from node.services.reading import own_counts
 from node.store.objects import get_object
 from node.web.appkeys import DELIVERY, NODE
 from node.web.negotiation import ACTIVITY_JSON
@@ -74,7 +74,7 @@ async def nodeinfo_links(request: web.Request) -> web.Response:
 
 async def nodeinfo(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    found = await counts(node)
+    found = await own_counts(node)
     document = activities.nodeinfo(
         version=__version__, users=found["organisation"], local_posts=found["activity"], name=node.config.name
     )

@@ -7,7 +7,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
+from node.protocol.sanitise import clean_html, plain_text
 from node.protocol.vocab import Vocabulary
 from node.web import i18n
 
@@ -48,6 +50,16 @@ def _price(offers: list[dict[str, Any]] | None) -> str:
     return "gratis" if price == 0 else f"€ {price:.2f}".replace(".", ",")
 
 
+def _clean(text: str | None) -> Markup:
+    """HTML from anywhere, reduced to the sanitiser's allow-list: the only way other servers' HTML reaches a page."""
+    return Markup(clean_html(text or ""))  # safe: only the allow-list survives
+
+
+def _plain(text: str | None) -> str:
+    """A name or title from anywhere as plain text (autoescape then escapes what is left)."""
+    return plain_text(text or "")
+
+
 def make_environment(vocabulary: Vocabulary) -> Environment:
     environment = Environment(
         loader=PackageLoader("node.web", "templates"),
@@ -67,7 +79,8 @@ def make_environment(vocabulary: Vocabulary) -> Environment:
         return uri
 
     environment.filters.update(
-        label=label, day=_day, moment=_moment, price=_price, mode=lambda m: MODES_NL.get(m, m)
+        label=label, day=_day, moment=_moment, price=_price, mode=lambda m: MODES_NL.get(m, m),
+        clean=_clean, plain=_plain,
     )
     environment.globals.update(criteria=CRITERIA_NL)
     return environment
