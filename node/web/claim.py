@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from node.services import organisations
@@ -10,7 +12,7 @@ from node.web.appkeys import NODE
 from node.web.render import html_response
 
 
-def _page(request: web.Request, **context: str) -> web.Response:
+def _page(request: web.Request, **context: Any) -> web.Response:
     response = html_response(request, "claim.html", **context)
     # The page shows a secret: keep it out of caches and referrers.
     response.headers["Cache-Control"] = "no-store"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 WIDGET_PREFIX = "/widget"
@@ -38,7 +39,7 @@ def _is_widget(path: str) -> bool:
     return path == WIDGET_PREFIX or path.startswith(WIDGET_PREFIX + "/")
 
 
-def security_middleware(img_sources: list[str]) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def security_middleware(img_sources: list[str]) -> Middleware:
     page_policy = content_security_policy(img_sources, framable=False)
     widget_policy = content_security_policy(img_sources, framable=True)
 

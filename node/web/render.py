@@ -54,7 +54,6 @@ def render(request: web.Request, template: str, **context: Any) -> str:
 def html_response(request: web.Request, template: str, *, status: int = 200, **context: Any) -> web.Response:
     response = web.Response(status=status, text=render(request, template, **context), charset="utf-8")
     response.content_type = "text/html"
-    response.headers["Content-Language"] = i18n.current_language.get()
     return response
 
 
@@ -75,4 +74,5 @@ async def language_middleware(request: web.Request, handler: Handler) -> web.Str
         )
     if "Content-Type" in response.headers and response.headers["Content-Type"].startswith("text/html"):
         response.headers.add("Vary", "Accept-Language, Cookie")
+        response.headers["Content-Language"] = language
     return response
