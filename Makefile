@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
 
-.PHONY: demo test lint typecheck check clean bench
+.PHONY: demo test lint typecheck check clean bench translations
 SCALE ?= full
 
 $(BIN)/.installed: pyproject.toml
@@ -46,8 +46,12 @@ $(OPENACTIVE_STAMP): $(OPENACTIVE)/package-lock.json
 test: $(BIN)/.installed $(if $(NPM),$(BROWSER_DEPS) $(OPENACTIVE_STAMP))
 	$(BIN)/python -m pytest -q
 
+# The English catalogue of the pages: new Dutch texts added, dropped ones removed, untranslated ones listed.
+translations: $(BIN)/.installed
+	$(BIN)/python tools/translations.py
+
 lint: $(BIN)/.installed
-	$(BIN)/ruff check node tests bench
+	$(BIN)/ruff check node tests bench tools
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
