@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -13,13 +14,14 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 from conftest import activity_input, create, place_input
+from federation_net import Network, eventually
 from test_demo_node import free_port
 
 from node.cli.main import build_parser, main
 from node.config import load_config
 from node.services import publishing
 from node.services.node import Node
-from node.services.reading import PAGE_SIZE
+from node.services.reading import PAGE_SIZE, counts, own_counts
 
 
 def _init(tmp_path: Path, *extra: str) -> Path:
@@ -93,3 +95,29 @@ async def test_a_collection_page_tells_the_whole_total(
     assert f"{PAGE_SIZE + 2} in totaal." in await page.text()
     body = await (await client.get("/activities?page=2", headers={"Accept": "application/activity+json"})).json()
     assert body["totalItems"] == PAGE_SIZE + 2 and len(body["orderedItems"]) == 2
+
+
+async def test_an_aggregators_home_counts_what_it_holds(tmp_path: Path) -> None:
+    net = Network(tmp_path)
+    try:
+        gemeente = await net.add("gemeente")
+        club = await net.organisation(gemeente, "Sportclub")
+        place = await net.api(gemeente, "POST", "/api/places", club["headers"], place_input())
+        for i in range(3):
+            await net.api(gemeente, "POST", "/api/activities", club["headers"],
+                          activity_input(place["id"], name=f"Activiteit {i}"))
+        region = await net.add("regio", role="aggregator", follow=(gemeente.actor,))
+        wanted = {"organisation": 1, "place": 1, "activity": 3, "course": 0}
+        assert await counts(gemeente.running) == wanted
+
+        async def holds_all() -> bool:
+            return await counts(region.running) == wanted
+
+        await eventually(holds_all, 30.0, "the region to count what it holds")
+        async with net.http.get(region.base + "/", headers={"Accept": "text/html"}) as response:
+            home = await response.text()
+        assert re.search(r"Activiteiten(?:<[^>]*>|[\s:])*3\b", home), home
+        # NodeInfo still speaks of the aggregator's own: it has no organisations or posts of its own.
+        assert await own_counts(region.running) == {"organisation": 0, "place": 0, "activity": 0, "course": 0}
+    finally:
+        await net.close()

@@ -11,6 +11,7 @@ from node.services.keys import ensure_key, new_key_pair
 from node.services.node import KINDS, Node
 from node.store import access
 from node.store.objects import StoredObject, count_all, count_current, get_object, list_current
+from node.store.query import count_current_by_kind
 
 PAGE_SIZE = 50
 COLLECTION_NAMES = {
@@ -52,6 +53,16 @@ async def stored(node: Node, kind: str, key: str) -> StoredObject:
 
 
 async def counts(node: Node) -> dict[str, int]:
+    """What the node holds per kind, as its home page shows it: public, live and current objects; on an
+    aggregator those of the nodes it follows too (its own are usually none), on a node its own."""
+    today = node.clock().date().isoformat()
+    async with node.db.read() as db:
+        found = await count_current_by_kind(db, today, local_only=not node.config.is_aggregator)
+    return {kind: found.get(kind, 0) for kind in KINDS}
+
+
+async def own_counts(node: Node) -> dict[str, int]:
+    """This node's own live objects per kind (NodeInfo's users and local posts)."""
     async with node.db.read() as db:
         found = await count_all(db)
     return {kind: found.get(kind, 0) for kind in KINDS}

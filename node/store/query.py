@@ -416,3 +416,11 @@ async def term_facet(
               WHERE {where(filters, anchor, params)} AND t.term >= :lo AND t.term < :hi
               GROUP BY t.term ORDER BY n DESC, value"""
     return [(row["value"], int(row["n"])) for row in await _all(db, sql, params)]
+
+
+async def count_current_by_kind(db: aiosqlite.Connection, today: str, *, local_only: bool) -> dict[str, int]:
+    """Public, live, current objects per kind in the index: what the node holds (or only its own)."""
+    sql = "SELECT kind, count(*) FROM search_index WHERE (valid_through IS NULL OR valid_through >= :today)"
+    sql += " AND local = 1" if local_only else ""
+    async with db.execute(sql + " GROUP BY kind", {"today": today}) as cursor:
+        return {row[0]: int(row[1]) for row in await cursor.fetchall()}
