@@ -103,3 +103,16 @@ async def test_browsers_get_a_dutch_error_page_and_api_clients_problem_json(clie
     assert api.status == 404 and api.content_type == "application/problem+json"
     under_api = await client.get("/api/activities/nothing", headers={"Accept": BROWSER_ACCEPT})
     assert under_api.content_type == "application/problem+json"
+
+
+async def test_text_files_travel_gzipped_to_clients_that_accept_it(client: Client) -> None:
+    import gzip
+
+    from node.web.static_files import STATIC_DIR
+
+    plain = await client.get("/static/site.css", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    raw = await client.get("/static/site.css", headers={"Accept-Encoding": "gzip, br"}, auto_decompress=False)
+    assert raw.headers["Content-Encoding"] == "gzip" and raw.content_type == "text/css"
+    body = await raw.read()
+    assert gzip.decompress(body) == (STATIC_DIR / "site.css").read_bytes() and len(body) < len(await plain.read())

@@ -7,7 +7,9 @@ still see a new release at once.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import mimetypes
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +20,9 @@ from node.errors import not_found
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PREFIX = "/static/"
 YEAR_SECONDS = 365 * 24 * 3600
+# Text files are sent gzipped when the client accepts it (Leaflet's 148 KB script travels as 43 KB); the
+# compressed bytes are made once per file and kept, the whole folder being a few hundred KB.
+COMPRESSIBLE = (".js", ".css", ".svg", ".txt", ".json")
 
 
 @cache
@@ -38,8 +43,30 @@ def _resolve(name: str) -> Path:
     return path
 
 
-async def static_file(request: web.Request) -> web.FileResponse:
-    response = web.FileResponse(_resolve(request.match_info["path"]))
+@cache
+def _gzipped(path: Path) -> bytes:
+    return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
+
+
+def _accepts_gzip(request: web.Request) -> bool:
+    return any(part.split(";")[0].strip() == "gzip" for part in request.headers.get("Accept-Encoding", "").split(","))
+
+
+def _compressed_response(path: Path) -> web.Response:
+    response = web.Response(body=_gzipped(path))
+    response.headers["Content-Type"] = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+async def static_file(request: web.Request) -> web.StreamResponse:
+    path = _resolve(request.match_info["path"])
+    response: web.StreamResponse
+    if path.suffix in COMPRESSIBLE and _accepts_gzip(request):
+        response = _compressed_response(path)
+    else:
+        response = web.FileResponse(path)
+    response.headers["Vary"] = "Accept-Encoding"
     versioned = "v" in request.query
     response.headers["Cache-Control"] = f"public, max-age={YEAR_SECONDS}, immutable" if versioned else "public, max-age=3600"
     # The widget script and its stylesheet are loaded by other sites' pages.
