@@ -94,8 +94,9 @@ async def on_undo(db: aiosqlite.Connection, node: Node, activity: Mapping[str, A
 
 
 async def forget_actor(db: aiosqlite.Connection, actor_id: str) -> None:
-    """The actor itself was deleted: it follows nothing of ours any more."""
-    await store.remove_remote_follower_everywhere(db, actor_id)
+    """The actor itself was deleted: it follows nothing of ours any more, and its key is no longer
+    believed (a later request signed with it fetches the actor again, and finds it gone)."""
+    await store.forget_remote_actor(db, actor_id)
 
 
 # --- our node following others ---------------------------------------------------------------------

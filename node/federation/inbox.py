@@ -1,5 +1,11 @@
-"""The inbox: every inbound POST is limited, parsed, schema-checked, signature-checked and only then
-applied, once per activity id. Any failure raises a SportnodeError (4xx) and stores nothing.
+"""The inbox: every inbound POST is authenticated first, then parsed, schema-checked, checked for who may
+say what, and only then applied, once per activity id. Any failure raises a SportnodeError (4xx) and
+stores nothing.
+
+The order is the answer's order: a request that is not signed, or whose signature does not verify,
+is 401 whatever its body holds (nothing of an unauthenticated body is read); then the body's limits
+and contexts (400); then activities of a kind we do not act on are answered 202 and counted
+(`ignored.py`); then the schema of the kind we do act on (422); then the hosts (403).
 
 Who may say what (DESIGN.md, "Security rules"): the request is signed with a key whose owner is the
 activity's actor; the activity's id, and the id of any object it creates, updates or deletes, are on
@@ -8,6 +14,7 @@ the actor's own host. Content is taken only from hosts this node follows.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,14 +23,15 @@ from typing import Any
 import aiosqlite
 
 from node.errors import forbidden, invalid_input, unauthorized
-from node.federation import follows, remote_objects, sync
-from node.federation.actors import actor_for_key, same_host
-from node.federation.http import FetchError
+from node.federation import follows, ignored, remote_objects, sync
+from node.federation.actors import ACTOR_TYPES, actor_for_key, host_of, parse_actor, same_host
+from node.federation.http import FetchError, Gone
 from node.protocol import inbound
+from node.protocol.inbound_fields import type_names
 from node.protocol.limits import parse_json_object
 from node.protocol.signatures import SignatureError, signature_key_id, verify_request
 from node.services.node import Node
-from node.store.federation import RemoteActor, mark_seen
+from node.store.federation import RemoteActor, mark_seen, put_remote_actor
 
 log = logging.getLogger(__name__)
 
@@ -36,26 +44,46 @@ class InboundRequest:
     body: bytes
 
 
+class _SignerGone(Exception):
+    """The signing key's actor answers 410: deleted, so its signature can no longer be checked."""
+
+
 def _parse(node: Node, body: bytes) -> dict[str, Any]:
     activity = parse_json_object(body, max_bytes=node.config.max_body_bytes, max_depth=node.config.max_json_depth)
     inbound.check_context(activity)
+    return activity
+
+
+def _validated(node: Node, activity: dict[str, Any]) -> dict[str, Any]:
     errors = inbound.validate_inbound(activity, node.inbound_schemas)
     if errors:
         raise invalid_input(errors, "The activity is not one this node accepts.")
     return inbound.normalise_addressing(activity)
 
 
+async def _actor_for(node: Node, key_id: str, *, refresh: bool = False) -> RemoteActor:
+    try:
+        return await actor_for_key(node, key_id, refresh=refresh)
+    except Gone:
+        raise _SignerGone(key_id) from None
+    except FetchError as error:
+        raise unauthorized(f"The signing key {key_id} cannot be fetched: {error}") from None
+
+
+def require_signed(headers: Mapping[str, str]) -> str:
+    """The key id a request's signature names; 401 when it carries none. Runs before the body is read,
+    so that an unsigned request is 401 whatever its body (even one too large to read)."""
+    try:
+        return signature_key_id(headers)
+    except SignatureError as error:
+        raise unauthorized(f"The request is not signed: {error}") from None
+
+
 async def verified_actor(node: Node, request: InboundRequest) -> RemoteActor:
     """The actor whose key signed the request; refetches the key once when it does not verify
     (the actor may have rotated it)."""
-    try:
-        key_id = signature_key_id(request.headers)
-    except SignatureError as error:
-        raise unauthorized(f"The request is not signed: {error}") from None
-    try:
-        actor = await actor_for_key(node, key_id)
-    except FetchError as error:
-        raise unauthorized(f"The signing key {key_id} cannot be fetched: {error}") from None
+    key_id = require_signed(request.headers)
+    actor = await _actor_for(node, key_id)
     for attempt in (1, 2):
         try:
             verify_request(request.method, request.url, request.headers, request.body, actor.public_key_pem,
@@ -64,10 +92,7 @@ async def verified_actor(node: Node, request: InboundRequest) -> RemoteActor:
         except SignatureError as error:
             if attempt == 2 or "does not verify" not in str(error):
                 raise unauthorized(f"The signature is not valid: {error}") from None
-        try:
-            actor = await actor_for_key(node, key_id, refresh=True)
-        except FetchError as error:
-            raise unauthorized(f"The signing key {key_id} cannot be fetched: {error}") from None
+        actor = await _actor_for(node, key_id, refresh=True)
     raise AssertionError("unreachable")
 
 
@@ -88,14 +113,83 @@ def check_hosts(activity: Mapping[str, Any], actor: RemoteActor) -> None:
             raise forbidden(f"{actor.id} may not {activity['type'].lower()} an object of another host.")
 
 
+async def _gone_signer(node: Node, request: InboundRequest, key_id: str) -> None:
+    """A deleted actor's farewell: Mastodon sends the Delete of an account, signed with its key, after
+    the account answers 410, so the key can no longer be fetched. Such a Delete changes nothing here
+    that a check could protect: answered 202 and counted. Anything else is unauthenticated (401)."""
+    try:
+        activity = json.loads(request.body)
+    except ValueError:
+        activity = None
+    if (isinstance(activity, dict) and activity.get("type") == "Delete"
+            and isinstance(activity.get("actor"), str) and host_of(activity["actor"]) == host_of(key_id)
+            and inbound_object_id(activity) == activity["actor"]):
+        await ignored.ignore(node, activity, "gone-actor")
+        return
+    raise unauthorized(f"The signing key {key_id} is gone (410); the signature cannot be checked.")
+
+
+def _is_actor_object(activity: Mapping[str, Any], actor: RemoteActor) -> bool:
+    return inbound_object_id(activity) == actor.id
+
+
+def _not_acted_on(activity: Mapping[str, Any]) -> str | None:
+    """Why a checked activity of a kind we act on is still left aside (its ignored label), or None."""
+    kind, obj = activity["type"], activity["object"]
+    if kind in ("Create", "Update", "Announce") and isinstance(obj, Mapping) and remote_objects.kind_of(obj) is None:
+        return ignored.object_type(activity)  # a Note, a Question, ...: not part of our model
+    if kind == "Undo" and isinstance(obj, Mapping) and obj.get("type") != "Follow":
+        return ignored.object_type(activity)  # the Undo of a Like, say
+    return None
+
+
+async def _refresh_actor(node: Node, activity: Mapping[str, Any], actor: RemoteActor) -> None:
+    """An Update of the signing actor itself: its new document (and key) replaces the cached one.
+    Embedded, the document is vouched for by the actor's own signature; linked, it is fetched."""
+    obj = activity["object"]
+    if isinstance(obj, Mapping) and ACTOR_TYPES.intersection(type_names(obj.get("type"))):
+        try:
+            fresh = parse_actor(dict(obj), actor.id, node.now())
+        except FetchError as error:
+            log.info("the embedded update of %s is not usable (%s); fetching it", actor.id, error)
+        else:
+            async with node.db.write() as db:
+                await put_remote_actor(db, fresh)
+            return
+    try:
+        await actor_for_key(node, actor.key_id, refresh=True)
+    except FetchError as error:
+        log.info("the update of %s could not be fetched: %s", actor.id, error)
+
+
 async def receive(node: Node, request: InboundRequest) -> None:
     """Check and apply one inbound activity. Personal and shared inboxes are treated alike: what an
     activity is about (the Follow's object, say) is in the activity, not in the inbox it came to."""
+    try:
+        actor = await verified_actor(node, request)
+    except _SignerGone as gone:
+        await _gone_signer(node, request, str(gone))
+        return
     activity = _parse(node, request.body)
-    actor = await verified_actor(node, request)
+    if isinstance(activity.get("type"), str) and activity["type"] not in inbound.INBOUND_TYPES:
+        await ignored.ignore(node, activity)
+        return
+    activity = _validated(node, activity)
     check_hosts(activity, actor)
+    if activity["type"] == "Update" and _is_actor_object(activity, actor):
+        await _refresh_actor(node, activity, actor)
+        return
+    if reason := _not_acted_on(activity):
+        await ignored.ignore(node, activity, reason)
+        return
+    if activity["type"] == "Announce" and not await remote_objects.follows_host_of(node, actor.id):
+        await ignored.ignore(node, activity, "unfollowed-actor")
+        return
     # Network work (fetching an announced or linked object) happens before the write transaction.
     prepared = await remote_objects.prepare(node, activity, actor)
+    if prepared is None and activity["type"] in ("Create", "Update", "Announce"):
+        await ignored.ignore(node, activity, "not-modelled")
+        return
 
     async def apply(db: aiosqlite.Connection) -> bool:
         if not await mark_seen(db, activity["id"], actor.id, node.now()):
@@ -128,10 +222,9 @@ async def _apply(
         await follows.on_answer(db, node, activity, actor)
     elif kind == "Undo":
         await follows.on_undo(db, node, activity, actor)
-    elif kind == "Delete" and inbound_object_id(activity) == actor.id:
+    elif kind == "Delete" and _is_actor_object(activity, actor):
         await follows.forget_actor(db, actor.id)
     elif kind == "Delete":
         await remote_objects.on_delete(db, node, activity, actor)
     elif prepared is not None:
         await remote_objects.store(db, node, prepared)
-

@@ -110,10 +110,14 @@ def map_object(node: Node, document: Mapping[str, Any], origin: str, at: str, vi
     return Prepared(kind, mapped, owner, origin, via or origin)
 
 
-async def _require_followed(node: Node, actor: RemoteActor) -> None:
+async def follows_host_of(node: Node, url: str) -> bool:
+    """Whether this node follows (accepted) some actor on the host of `url`."""
     async with node.db.read() as db:
-        followed = await followed_host(db, origin_prefix(actor.id))
-    if not followed:
+        return await followed_host(db, origin_prefix(url))
+
+
+async def _require_followed(node: Node, actor: RemoteActor) -> None:
+    if not await follows_host_of(node, actor.id):
         raise forbidden(f"This node does not follow {urlsplit(actor.id).netloc}; it takes no content from it.")
 
 

@@ -87,8 +87,10 @@ async def remove_follower(db: aiosqlite.Connection, local_actor: str, remote_act
     return cursor.rowcount > 0
 
 
-async def remove_remote_follower_everywhere(db: aiosqlite.Connection, remote_actor: str) -> None:
+async def forget_remote_actor(db: aiosqlite.Connection, remote_actor: str) -> None:
+    """The actor was deleted at its host: its cached key and its follows of our actors go."""
     await db.execute("DELETE FROM followers WHERE remote_actor = ?", (remote_actor,))
+    await db.execute("DELETE FROM remote_actors WHERE id = ?", (remote_actor,))
 
 
 async def follower_inboxes(db: aiosqlite.Connection, local_actors: Iterable[str]) -> list[str]:

@@ -87,6 +87,7 @@ async def receive(request: web.Request) -> web.Response:
     slug = request.match_info.get("slug")
     if slug:
         await collections.local_actor(node, slug)  # 404 for an inbox of nobody
+    inbox.require_signed(request.headers)  # 401 before anything of the body is read
     body = await capped_body(request)
     incoming = inbox.InboundRequest(
         request.method, node.config.base_url + request.raw_path, request.headers, body
