@@ -20,6 +20,7 @@ $(BIN)/.installed-bench: $(BIN)/.installed pyproject.toml
 # Every figure of DESIGN.md's "Numbers it must reach": docs/benchmarks.md and bench/results.json.
 # SCALE=small: the same scenarios on 24 municipal nodes, for development (writes *-small files).
 bench: $(BIN)/.installed-bench
+	bench/install-tools.sh
 	$(BIN)/python -m bench.run --scale $(SCALE)
 
 demo: $(BIN)/.installed

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+CONNECTIONS_NOTE = "50 connections, a node with ~600 objects"
+
 NOTES = """
 ## What bounds them (profiles: pyinstrument or py-spy; `BENCH_PROFILE=DIR make bench SCALE=small` writes one per host)
 
@@ -137,6 +139,21 @@ def render(results: dict[str, Any]) -> str:
         lines.append(_row(f"query p95, 50 clients, {query['objects']:,} objects", "<= 20 ms", _f(ours["p95_ms"], " ms", 1),
                           f"hello p95 {_f(hello['p95_ms'], ' ms', 1)}", f"{ours['p95_ms'] / 20:.1f}x target",
                           ours["p95_ms"] <= 20 and ours["ok"] == ours["requests"]))
+    pages = results.get("pages", {})
+    if pages:
+        page, api = pages["page"], pages["api"]
+        lines.append(_row(f"search page p95 vs /api/search JSON, same queries, {CONNECTIONS_NOTE}",
+                          "<= 1.5x", f"{pages['p95_ratio']:.2f}x",
+                          f"page p95 {_f(page['p95_ms'], ' ms', 1)} ({_f(page['rate'], '/s', 0)}), API p95 "
+                          f"{_f(api['p95_ms'], ' ms', 1)} ({_f(api['rate'], '/s', 0)}); {page['generator']}",
+                          f"{pages['p95_ratio'] / 1.5:.2f}x target", pages["p95_ratio"] <= 1.5))
+        for view, weight in pages["weight"].items():
+            others = weight["other_third_party"]
+            lines.append(_row(f"search page weight without tiles, {view} view", "<= 100 KB",
+                              _f(weight["bytes"] / 1024, " KB", 1),
+                              f"{weight['requests']} requests; tiles refused {weight['tile_requests']}; "
+                              f"other third-party requests {len(others)}", f"{weight['bytes'] / 102400:.2f}x target",
+                              weight["bytes"] <= 102400 and not others))
     prop = sim.get("propagation")
     if prop:
         lines.append(_row("propagation, municipal to national (2 hops), p99", "<= 2 s", _f(prop["p99_s"], " s"),

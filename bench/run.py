@@ -1,7 +1,7 @@
 """`make bench`: every figure of DESIGN.md's "Numbers it must reach", each beside its same-run
 baseline; writes bench/results.json (raw) and docs/benchmarks.md (the table).
 
-    python -m bench.run [--scale full|small] [--only startup,inbox,fanout,national,query]
+    python -m bench.run [--scale full|small] [--only startup,pages,inbox,fanout,national,query]
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import sys
 import time
 from typing import Any
 
-from bench import national, report, scenarios
+from bench import national, pages, report, scenarios
 from bench.common import ROOT, machine
 
-ALL = ("startup", "inbox", "fanout", "national", "query")
+ALL = ("startup", "pages", "inbox", "fanout", "national", "query")
 
 
 def log(text: str) -> None:
@@ -29,6 +29,9 @@ async def main(scale: str, only: tuple[str, ...]) -> dict[str, Any]:
     if "startup" in only:
         log("startup: idle RSS and cold start")
         results["startup"] = await scenarios.startup(log)
+    if "pages" in only:
+        log("pages: the search page against /api/search (wrk, 50 connections), and its weight in Chromium")
+        results["pages"] = await pages.run(log)
     if "inbox" in only:
         log("inbox: signed Creates vs a plain aiohttp hello, and vs bovine-herd")
         results["inbox"] = await scenarios.inbox(scale, log)
