@@ -121,3 +121,33 @@ async def test_an_aggregators_home_counts_what_it_holds(tmp_path: Path) -> None:
         assert await own_counts(region.running) == {"organisation": 0, "place": 0, "activity": 0, "course": 0}
     finally:
         await net.close()
+
+
+async def test_a_used_or_made_up_invite_is_not_a_claim_form(
+    client: TestClient[Any, Any], admin: dict[str, str]
+) -> None:
+    created = await (await client.post("/api/organisations", json={"name": "Zwemclub De Golf"}, headers=admin)).json()
+    code = created["invite"].rsplit("/", 1)[1]
+    html = {"Accept": "text/html"}
+
+    async def page(method: str, which: str) -> tuple[int, str]:
+        response = await client.request(method, f"/claim/{which}", headers=html)
+        assert response.content_type == "text/html"
+        return response.status, await response.text()
+
+    status, text = await page("GET", code)
+    assert status == 200 and "<form" in text
+    made_up = await page("GET", "ditbestaatniet")
+    assert made_up[0] == 404 and "bestaat niet" in made_up[1] and "<form" not in made_up[1]
+    assert (await page("POST", "ditbestaatniet"))[0] == 404
+    assert (await page("POST", code))[0] == 200  # claimed: the token is shown once
+    for method in ("GET", "POST"):
+        status, text = await page(method, code)
+        assert status == 410 and "al gebruikt" in text and "<form" not in text
+    # An invite replaced by a newer one is gone as well; the newer one works.
+    slug = created["organisation"]["preferredUsername"]
+    first = (await (await client.post(f"/api/organisations/{slug}/invite", headers=admin)).json())["invite"]
+    second = (await (await client.post(f"/api/organisations/{slug}/invite", headers=admin)).json())["invite"]
+    status, text = await page("GET", first.rsplit("/", 1)[1])
+    assert status == 410 and "vervangen" in text
+    assert (await page("GET", second.rsplit("/", 1)[1]))[0] == 200

@@ -182,6 +182,7 @@ async def organisation_by_slug(node: Node, slug: str) -> str:
 async def issue_invite(node: Node, organisation_id: str) -> str:
     code = new_secret()
     async with node.db.write() as db:
+        await access.spend_invite(db, organisation_id, "replaced", node.now())
         await access.set_invite(db, organisation_id, hash_secret(code), iso(node.clock() + INVITE_VALID_FOR))
     return invite_url(node, code)
 
@@ -200,5 +201,12 @@ async def claim_invite(node: Node, code: str) -> tuple[str, str]:
         organisation_id = await access.organisation_for_invite(db, hash_secret(code), node.now())
         if organisation_id is None:
             raise forbidden("This invite link is not valid (any more). Ask the node admin for a new one.")
+        await access.spend_invite(db, organisation_id, "claimed", node.now())
         await access.mark_claimed(db, organisation_id, hash_secret(token), node.now())
     return organisation_id, token
+
+
+async def invite_state(node: Node, code: str) -> str:
+    """What an invite code is now: "valid", "expired", "claimed", "replaced" or "unknown"."""
+    async with node.db.read() as db:
+        return await access.invite_state(db, hash_secret(code), node.now())

@@ -75,6 +75,28 @@ async def organisation_for_invite(db: aiosqlite.Connection, invite_hash: str, no
     return str(row[0]) if row else None
 
 
+async def spend_invite(db: aiosqlite.Connection, organisation_id: str, reason: str, now: str) -> None:
+    """Remember the organisation's current invite (if any) as no longer valid, before it is dropped."""
+    await db.execute(
+        """INSERT OR IGNORE INTO spent_invites (invite_hash, organisation_id, spent, reason)
+           SELECT invite_hash, organisation_id, ?, ? FROM organisation_access
+           WHERE organisation_id = ? AND invite_hash IS NOT NULL""",
+        (now, reason, organisation_id),
+    )
+
+
+async def invite_state(db: aiosqlite.Connection, invite_hash: str, now: str) -> str:
+    """"valid", "expired", "claimed", "replaced", or "unknown" (never issued here)."""
+    sql = "SELECT invite_expires > ? FROM organisation_access WHERE invite_hash = ?"
+    async with db.execute(sql, (now, invite_hash)) as cursor:
+        row = await cursor.fetchone()
+    if row is not None:
+        return "valid" if row[0] else "expired"
+    async with db.execute("SELECT reason FROM spent_invites WHERE invite_hash = ?", (invite_hash,)) as cursor:
+        row = await cursor.fetchone()
+    return str(row[0]) if row else "unknown"
+
+
 async def mark_claimed(db: aiosqlite.Connection, organisation_id: str, token_hash: str, now: str) -> None:
     await db.execute(
         """UPDATE organisation_access SET token_hash = ?, invite_hash = NULL, invite_expires = NULL, claimed = ?
