@@ -18,6 +18,7 @@
     cluster: "{n} resultaten",
     zoomIn: "Inzoomen",
     zoomOut: "Uitzoomen",
+    close: "Sluiten",
     point: "Locatie"
   };
 
@@ -69,6 +70,7 @@
       cluster: element.getAttribute("data-cluster-label") || DEFAULT_LABELS.cluster,
       zoomIn: element.getAttribute("data-zoom-in-label") || DEFAULT_LABELS.zoomIn,
       zoomOut: element.getAttribute("data-zoom-out-label") || DEFAULT_LABELS.zoomOut,
+      close: element.getAttribute("data-close-label") || DEFAULT_LABELS.close,
       point: element.getAttribute("data-point-label") || DEFAULT_LABELS.point
     };
   }
@@ -92,12 +94,17 @@
 
   // Popups move focus to their link and give it back to the marker when they close, so that a
   // keyboard user is not sent through every other marker to reach the popup.
-  function withPopup(marker, name, href) {
+  function withPopup(marker, name, href, text) {
     var link = document.createElement("a");
     link.setAttribute("href", href);
     link.textContent = name;
     marker.bindPopup(link);
-    marker.on("popupopen", function () {
+    marker.on("popupopen", function (event) {
+      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) {
+        close.setAttribute("aria-label", text.close);
+        close.setAttribute("title", text.close);
+      }
       link.focus({ preventScroll: true });
     });
     marker.on("popupclose", function () {
@@ -131,13 +138,25 @@
     if (!element.hasAttribute("role")) {
       element.setAttribute("role", "region");
     }
+    // maxZoom on the map itself: without a tile layer nothing else sets it, and clustering needs it.
     var map = L.map(element, {
+      maxZoom: 19,
       keyboard: true,
       scrollWheelZoom: false,
       zoomControl: false,
       attributionControl: true
     });
     L.control.zoom({ zoomInTitle: text.zoomIn, zoomOutTitle: text.zoomOut }).addTo(map);
+    // Leaflet's own credit, without its English tooltip.
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    // Leaflet closes a popup on Escape only while the map itself has focus; inside the popup too.
+    element.addEventListener("keydown", function (event) {
+      var popup = document.activeElement && document.activeElement.closest(".leaflet-popup");
+      if ((event.key === "Escape" || event.key === "Esc") && popup && element.contains(popup)) {
+        event.preventDefault();
+        map.closePopup();
+      }
+    });
 
     var tiles = element.getAttribute("data-tiles") || "";
     if (tiles) {
@@ -156,7 +175,7 @@
       count = 1;
     } else {
       var markers = items.map(function (item) {
-        return withPopup(marker(L, item.position, item.name), item.name, item.href);
+        return withPopup(marker(L, item.position, item.name), item.name, item.href, text);
       });
       var group;
       if (typeof L.MarkerClusterGroup === "function") {
@@ -171,8 +190,13 @@
         // The cluster plugin did not load (an old browser): plain markers still show every result.
         group = L.featureGroup(markers);
       }
+      // The view is set before the group is added, so the clusters are made for the zoom the map opens at.
+      map.fitBounds(L.latLngBounds(items.map(function (item) { return item.position; })), {
+        padding: [24, 24],
+        maxZoom: 16,
+        animate: false
+      });
       group.addTo(map);
-      map.fitBounds(group.getBounds(), { padding: [24, 24], maxZoom: 16 });
       count = markers.length;
     }
     element.setAttribute("data-markers", String(count));
