@@ -151,3 +151,19 @@ async def test_a_used_or_made_up_invite_is_not_a_claim_form(
     status, text = await page("GET", first.rsplit("/", 1)[1])
     assert status == 410 and "vervangen" in text
     assert (await page("GET", second.rsplit("/", 1)[1]))[0] == 200
+
+
+@pytest.mark.parametrize(("path", "missing"), [
+    ("places", ["/name", "/address", "/latitude", "/longitude", "/municipalityCode"]),
+    ("activities", ["/name", "/sport", "/place"]),
+    ("courses", ["/name", "/instances"]),
+])
+async def test_an_empty_post_names_each_missing_field_once(
+    client: TestClient[Any, Any], club: dict[str, Any], path: str, missing: list[str]
+) -> None:
+    response = await client.post(f"/api/{path}", json={}, headers=club["headers"])
+    assert response.status == 422
+    errors = (await response.json())["errors"]
+    pointers = [e["pointer"] for e in errors if e["detail"] == "is required"]
+    assert pointers == missing
+    assert len(errors) == len({(e["pointer"], e["detail"]) for e in errors})

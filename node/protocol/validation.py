@@ -107,4 +107,6 @@ class SchemaSet:
         found: list[FieldError] = []
         for error in sorted(self._validator(name).iter_errors(instance), key=lambda e: list(e.path)):
             found.extend(_field_errors(error))
-        return found
+        # jsonschema raises one `required` error per missing field, and each names every missing field
+        # (its message is the only place the one field is named), so a field came once per missing field.
+        return list(dict.fromkeys(found))
