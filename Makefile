@@ -26,11 +26,12 @@ bench: $(BIN)/.installed-bench
 demo: $(BIN)/.installed
 	$(BIN)/sportnode demo --federation --port $(PORT)
 
-# axe-core for the browser tests (tests/pages), pinned by tests/browser-deps/package-lock.json.
+# axe-core for the browser tests (tests/pages), pinned by tests/browser-deps/package-lock.json; like the
+# validators below, installed again only when the lock file changes, and a failed `npm ci` is reported.
 BROWSER_DEPS := tests/browser-deps/node_modules/.installed
 $(BROWSER_DEPS): tests/browser-deps/package-lock.json
-	cd tests/browser-deps && npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@if (cd tests/browser-deps && $(NPM) ci --no-audit --no-fund --loglevel=error); then touch $@; \
+	else echo "make: npm ci in tests/browser-deps failed; the axe checks in tests/pages will fail" >&2; fi
 
 # OpenActive's validators (npm) for tests/test_rpde_validators.py, pinned by its package-lock.json: installed
 # again only when the lock file changes (the stamp lives in node_modules, so deleting that folder resets it).
