@@ -292,6 +292,7 @@ async def test_the_map_is_keyboard_reachable_down_to_a_result_link(map_site: Map
             break
         cluster = page.locator("div.map .marker-cluster").first
         assert await cluster.get_attribute("tabindex") == "0"
+        assert re.fullmatch(r"\d+ resultaten", await cluster.get_attribute("aria-label") or "")
         await cluster.focus()
         await page.keyboard.press("Enter")
         await page.wait_for_timeout(700)  # the zoom or spiderfy animation
