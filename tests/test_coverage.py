@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import activity_input, create, place_input
+from conftest import BASE_URL, activity_input, create, place_input
+from jsonschema import Draft202012Validator
+
+from node.services.openapi import load as load_openapi
 
 Client = TestClient[Any, Any]
 SENIOREN = "https://w3id.org/sportnode/target-groups#senioren"
@@ -148,3 +151,29 @@ async def test_the_page_renders_in_a_real_browser(client: Client, tmp_path: Path
     assert "Dekking in Amersfoort, Stadskern" in dom
     assert "<td>Walking football</td><td>1</td>" in dom  # the sport label and its count
     assert "Senioren" in dom and "Niets binnen" in dom
+
+
+@pytest.mark.usefixtures("offering")
+async def test_json_without_a_municipality_lists_those_to_choose_from(client: Client) -> None:
+    """The JSON twin of the page's form (the OpenAPI document calls `gemeente` optional): not a 400."""
+    response = await client.get("/dekking", headers={"Accept": "application/json"})
+    assert response.status == 200 and response.content_type == "application/json"
+    body = await response.json()
+    found = {m["code"]: m for m in body["municipalities"]}
+    # Current activities only: the expired one in Amersfoort is not counted.
+    assert {code: m["activities"] for code, m in found.items()} == {"GM0307": 3, "GM0193": 1}
+    assert [m["name"] for m in body["municipalities"]] == ["Amersfoort", "Zwolle"]
+    # Each entry links to its coverage, which answers.
+    assert (await get_json(client, found["GM0307"]["coverage"].removeprefix(BASE_URL)))["activities"] == 3
+    assert found["GM0307"]["html"].endswith("/dekking?gemeente=GM0307")
+    # As documented: one of the two JSON answers of /dekking in the OpenAPI document.
+    document = load_openapi()
+    pointer = "#/paths/~1dekking/get/responses/200/content/application~1json/schema"
+    assert not list(Draft202012Validator({**document, "$ref": pointer}).iter_errors(body))
+    # /api/coverage still needs its (documented as required) municipality.
+    assert (await client.get("/api/coverage")).status == 400
+
+
+async def test_json_without_a_municipality_on_an_empty_node(client: Client) -> None:
+    response = await client.get("/dekking", headers={"Accept": "application/json"})
+    assert response.status == 200 and (await response.json())["municipalities"] == []

@@ -25,7 +25,7 @@ from node.errors import bad_request, not_found
 from node.protocol.vocab import Concept, ConceptList
 from node.services.areas import Municipality, Neighbourhood
 from node.services.node import Node
-from node.store.coverage import ActivitySpot, activities_around
+from node.store.coverage import ActivitySpot, activities_around, activities_per_municipality
 
 DEFAULT_RADIUS_KM = 3.0
 MAX_RADIUS_KM = 50.0
@@ -59,6 +59,21 @@ class Coverage:
     by_sport: list[Count]
     by_target_group: list[Count]
     wijken: list[WijkCoverage]
+
+
+@dataclass(frozen=True)
+class Held:
+    municipality: Municipality
+    activities: int  # current activities in it that the node holds
+
+
+async def held_municipalities(node: Node) -> list[Held]:
+    """The municipalities the node holds current activities in (its own, and on an aggregator those of
+    the nodes it follows), by name: what a coverage request without a municipality can choose from."""
+    async with node.db.read() as db:
+        found = await activities_per_municipality(db, today=node.clock().date().isoformat(), now=node.now())
+    held = [Held(node.areas.municipalities[code], n) for code, n in found.items() if code in node.areas.municipalities]
+    return sorted(held, key=lambda h: h.municipality.name)
 
 
 def parse_radius(value: str | None) -> float:

@@ -67,3 +67,11 @@ async def activities_around(
         )
         for row in rows
     ]
+
+
+async def activities_per_municipality(db: aiosqlite.Connection, *, today: str, now: str) -> dict[str, int]:
+    """Current activities per municipality code of their place (those without one are left out)."""
+    sql = f"""SELECT municipality_code, count(*) FROM objects
+              WHERE {CURRENT_ACTIVITY} AND municipality_code IS NOT NULL GROUP BY municipality_code"""
+    async with db.execute(sql, {"today": today, "now": now}) as cursor:
+        return {row[0]: int(row[1]) for row in await cursor.fetchall()}

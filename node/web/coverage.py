@@ -7,7 +7,16 @@ from typing import Any
 
 from aiohttp import web
 
-from node.services.coverage import DEFAULT_RADIUS_KM, Count, Coverage, coverage, find_area, parse_radius
+from node.services.coverage import (
+    DEFAULT_RADIUS_KM,
+    Count,
+    Coverage,
+    Held,
+    coverage,
+    find_area,
+    held_municipalities,
+    parse_radius,
+)
 from node.services.node import Node
 from node.web.appkeys import NODE
 from node.web.negotiation import HTML, JSON, choose
@@ -50,16 +59,39 @@ def coverage_json(found: Coverage, base_url: str) -> dict[str, Any]:
     }
 
 
+def municipalities_json(held: list[Held], base_url: str, today: str) -> dict[str, Any]:
+    """`/dekking` as JSON without `gemeente`: like the page's form, the municipalities to choose from."""
+    return {
+        "date": today,
+        "definition": DEFINITION,
+        "municipalities": [
+            {
+                "code": h.municipality.code,
+                "name": h.municipality.name,
+                "province": h.municipality.province_name,
+                "activities": h.activities,
+                "coverage": f"{base_url}/api/coverage?municipality={h.municipality.code}",
+                "html": f"{base_url}/dekking?gemeente={h.municipality.code}",
+            }
+            for h in held
+        ],
+    }
+
+
 async def _coverage(node: Node, municipality: str | None, neighbourhood: str | None, radius: str | None) -> Coverage:
     area, wijk = find_area(node, municipality, neighbourhood)
     return await coverage(node, area, wijk, parse_radius(radius))
 
 
-def _json_response(found: Coverage, node: Node) -> web.Response:
-    response = web.json_response(coverage_json(found, node.config.base_url), dumps=lambda o: json.dumps(o, ensure_ascii=False))
+def _json(body: dict[str, Any]) -> web.Response:
+    response = web.json_response(body, dumps=lambda o: json.dumps(o, ensure_ascii=False))
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Vary"] = "Accept"
     return response
+
+
+def _json_response(found: Coverage, node: Node) -> web.Response:
+    return _json(coverage_json(found, node.config.base_url))
 
 
 def _page(request: web.Request, **context: Any) -> web.Response:
@@ -78,13 +110,16 @@ async def api_coverage(request: web.Request) -> web.Response:
 
 
 async def dekking(request: web.Request) -> web.Response:
-    """The page; without `gemeente` it is a form to choose one."""
+    """The page; without `gemeente` it is a form to choose one, and as JSON the municipalities the node holds."""
     node = request.app[NODE]
     q = request.query
     wants = choose(request.headers.get("Accept"), (HTML, JSON))
     if not q.get("gemeente") and wants == HTML:
         municipalities = sorted(node.areas.municipalities.values(), key=lambda m: m.name)
         return _page(request, coverage=None, municipalities=municipalities, default_radius=DEFAULT_RADIUS_KM)
+    if not q.get("gemeente") and wants == JSON:
+        held = await held_municipalities(node)
+        return _json(municipalities_json(held, node.config.base_url, node.clock().date().isoformat()))
     found = await _coverage(node, q.get("gemeente"), q.get("wijk"), q.get("straal"))
     if wants == JSON:
         return _json_response(found, node)
