@@ -56,6 +56,8 @@ class Federation:
 
 async def _add(net: Network, folder: str, name: str, **settings: Any) -> Peer:
     port = free_port()
+    # No tile server: the pages' maps draw markers on a blank background and nothing leaves loopback.
+    settings = {"tile_url": "", **settings}
     config = Config(name=name, base_url=f"http://127.0.0.1:{port}", data_dir=net.folder / folder,
                     development=True, port=port, **settings)
     peer = Peer(folder, config, Clock())
