@@ -512,16 +512,8 @@ MALFORMED: list[tuple[str, str, Callable[[dict[str, Any]], None], str]] = [
     ("content too long", "gancio", _set("/object/content", "x" * 200_001), "/object/content"),
     ("summary a number", "gancio", _set("/object/summary", 1), "/object/summary"),
     ("sport a number", "gancio", _set("/object/sport", 3), "/object/sport"),
-    ("location by URL", "mobilizon", _set("/object/location", "https://event1.tcit.fr/address/1"), "/object/location"),
-    ("location a PostalAddress", "mobilizon", _set("/object/location/type", "PostalAddress"), "/object/location/type"),
-    ("address of no known shape", "mobilizon", _set("/object/location/address/type", "GeoCoordinates"), "/object/location/address/type"),
-    ("address a number", "mobilizon", _set("/object/location/address", 12), "/object/location/address"),
-    ("place with neither name nor address", "gancio", _set("/object/location", {"type": "Place"}), "/object/location"),
-    ("latitude in words", "mobilizon", _set("/object/location/latitude", "north"), "/object/location/latitude"),
-    ("virtual without url", "gancio", _set("/object/location", {"type": "VirtualLocation"}), "/object/location/url"),
     ("schedule as text", "gancio", _set("/object/eventSchedule", "tuesdays"), "/object/eventSchedule"),
     ("criterion as text", "gancio", _set("/object/safeGuidance", "yes"), "/object/safeGuidance"),
-    ("capacity zero", "gancio", _set("/object/maximumAttendeeCapacity", 0), "/object/maximumAttendeeCapacity"),
     ("validity the wrong way", "gancio", lambda d: d["object"].update(validFrom="2026-02-01", validThrough="2026-01-01"), "/object/validThrough"),
 ]
 # fmt: on
@@ -546,6 +538,61 @@ def test_malformed_variants_are_refused_at_the_field(
     assert pointer in refusal(activity, inbound, objects, sports)
 
 
+# What cannot be read of a place is left out, and the event kept (issue 14: a place that cannot be
+# read does not sink its event). The last column: what is left of the location.
+# fmt: off
+LEFT_OUT: list[tuple[str, str, Callable[[dict[str, Any]], None], str, Any]] = [
+    ("location by URL", "mobilizon", _set("/object/location", "https://event1.tcit.fr/address/1"), "/object/location", None),
+    ("location a PostalAddress", "mobilizon", _set("/object/location/type", "PostalAddress"), "/object/location/type", None),
+    ("address of no known shape", "mobilizon", _set("/object/location/address/type", "GeoCoordinates"), "/object/location/address/type", None),
+    ("address a number", "mobilizon", _set("/object/location/address", 12), "/object/location/address", None),
+    ("place with neither name nor address", "gancio", _set("/object/location", {"type": "Place"}), "/object/location", None),
+    ("virtual without url", "gancio", _set("/object/location", {"type": "VirtualLocation"}), "/object/location/url", None),
+    ("latitude in words", "mobilizon", lambda d: d["object"]["location"].update(latitude="north", longitude=4.8), "/object/location/latitude", "Locaux de Framasoft"),
+    ("one coordinate", "mobilizon", lambda d: d["object"]["location"].update(latitude=45.7), "/object/location/longitude", "Locaux de Framasoft"),
+    ("capacity in words", "mobilizon", _set("/object/maximumAttendeeCapacity", "twenty"), "/object/maximumAttendeeCapacity", "Locaux de Framasoft"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("source", "change", "pointer", "place"), [m[1:] for m in LEFT_OUT], ids=[m[0] for m in LEFT_OUT]
+)
+def test_what_cannot_be_read_of_a_place_is_left_out(
+    source: str, change: Callable[[dict[str, Any]], None], pointer: str, place: Any,
+    inbound: SchemaSet, objects: SchemaSet, sports: ConceptList,
+) -> None:
+    activity = fixture("mobilizon-post-activity.json" if source == "mobilizon" else "gancio-event-activity.json")
+    change(activity)
+    assert validate_inbound(activity, inbound) == []
+    dropped: list[Any] = []
+    document = event_to_activity(activity["object"], sports=sports, received=RECEIVED, at="/object", dropped=dropped)
+    assert objects.errors("remote-activity", document) == []
+    assert pointer in {problem.path for problem in dropped}
+    assert document["name"] == activity["object"]["name"]
+    assert (document["location"]["name"] if "location" in document else None) == place
+    if place:
+        assert "latitude" not in document["location"] and "longitude" not in document["location"]
+    assert "maximumAttendeeCapacity" not in document
+
+
+@pytest.mark.parametrize("capacity", [0, -1])
+def test_a_capacity_of_zero_or_less_is_no_capacity(capacity: int, sports: ConceptList) -> None:
+    """Mobilizon sends 0 for "no limit" on every event that sets none."""
+    dropped: list[Any] = []
+    document = mapped(minimal_event(maximumAttendeeCapacity=capacity), sports, dropped=dropped)
+    assert "maximumAttendeeCapacity" not in document and dropped == []
+    assert mapped(minimal_event(maximumAttendeeCapacity=12), sports)["maximumAttendeeCapacity"] == 12
+
+
+def test_one_unreadable_location_of_several_is_left_out(sports: ConceptList) -> None:
+    online = {"type": "VirtualLocation", "url": "https://meet.example/room"}
+    dropped: list[Any] = []
+    document = mapped(minimal_event(location=[{"type": "Hall"}, online]), sports, dropped=dropped)
+    assert document["location"] == online
+    assert [problem.path for problem in dropped] == ["/location/0/type"]
+
+
 def test_the_mapping_refuses_by_itself(sports: ConceptList) -> None:
     """Without the schema in front (a backfilled outbox page), the mapping still says what is wrong."""
     event = fixture("gancio-event-activity.json")["object"]
@@ -554,11 +601,11 @@ def test_the_mapping_refuses_by_itself(sports: ConceptList) -> None:
         mapped(event, sports, at="/object")
     error = raised.value
     assert isinstance(error, ValueError) and isinstance(error, SportnodeError) and error.status == 422
+    # The location of an unknown type is left out rather than refused (test above).
     assert {f.path for f in error.fields} == {
         "/object/type",
         "/object/name",
         "/object/endTime",
-        "/object/location/type",
     }
 
 

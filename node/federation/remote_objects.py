@@ -25,10 +25,11 @@ from urllib.parse import urlsplit
 
 import aiosqlite
 
-from node.errors import SportnodeError, forbidden, invalid_input
+from node.errors import FieldError, SportnodeError, forbidden, invalid_input
 from node.federation.actors import node_key, same_host
 from node.federation.http import FetchError, Gone
 from node.federation.outbox import announce_all_in, announce_in
+from node.federation.places import check_coordinates
 from node.protocol import inbound
 from node.protocol.jsonld import OBJECT_CONTEXT, compact_our_terms
 from node.protocol.objects import tombstone_document
@@ -95,12 +96,24 @@ def map_object(node: Node, document: Mapping[str, Any], origin: str, at: str, vi
     if kind is None:
         return None
     if kind == "activity":
-        mapped = inbound.event_to_activity(document, sports=node.vocabulary.sports, received=node.now(), at=at)
+        dropped: list[FieldError] = []
+        mapped = inbound.event_to_activity(document, sports=node.vocabulary.sports, received=node.now(), at=at,
+                                           dropped=dropped)
+        mapped = check_coordinates(mapped, node.areas)
         errors = node.object_schemas.errors("remote-activity", mapped)
+        if errors and "location" in mapped and all(e.path.startswith("/location") for e in errors):
+            # A place that does not fit our model does not sink its event: the event is kept without it.
+            dropped += errors
+            mapped = {k: v for k, v in mapped.items() if k != "location"}
+            errors = node.object_schemas.errors("remote-activity", mapped)
+        for problem in dropped:
+            log.info("%s: left out %s (%s)", mapped.get("id"), problem.path, problem.message)
     else:
         mapped = {"@context": OBJECT_CONTEXT, **{k: v for k, v in document.items() if k != "@context"}}
         mapped.setdefault("published", node.now())
         mapped.setdefault("updated", mapped["published"])
+        if kind == "place":
+            mapped = check_coordinates(mapped, node.areas)
         errors = node.object_schemas.errors(kind, mapped)
     if errors:
         raise invalid_input(errors, f"The {kind} at {at or '/'} does not fit this node's model.")

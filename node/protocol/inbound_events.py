@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from node.errors import FieldError
 from node.protocol.inbound_fields import (
     DATE,
     MAX_HTML,
@@ -55,11 +56,12 @@ def _kept(event: Mapping[str, Any], problems: Problems) -> dict[str, Any]:
         else:
             problems.add(f"/{name}", message)
     capacity = event.get("maximumAttendeeCapacity")
-    if capacity is not None:
-        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-            problems.add("/maximumAttendeeCapacity", "must be a whole number of at least 1")
-        else:
+    # Mobilizon sends 0 for "no limit" on every event that sets none: zero or less is no capacity.
+    if isinstance(capacity, int) and not isinstance(capacity, bool):
+        if capacity >= 1:
             kept["maximumAttendeeCapacity"] = capacity
+    elif capacity is not None:
+        problems.drop("/maximumAttendeeCapacity", "must be a whole number")
     for name in ("validFrom", "validThrough"):
         value = event.get(name)
         if value is None:
@@ -74,7 +76,8 @@ def _kept(event: Mapping[str, Any], problems: Problems) -> dict[str, Any]:
 
 
 def event_to_activity(
-    event: Mapping[str, Any], *, sports: ConceptList, received: str, at: str = ""
+    event: Mapping[str, Any], *, sports: ConceptList, received: str, at: str = "",
+    dropped: list[FieldError] | None = None,
 ) -> dict[str, Any]:
     """A remote AS2 Event (ours, Mobilizon's, Gancio's) as our activity document (remote-activity.json).
 
@@ -85,6 +88,10 @@ def event_to_activity(
     sender's concept if we know it, else the first hashtag, category or run of words in the name that
     `sports` resolves, else absent. `published`/`updated` become UTC seconds; `received` (when we got it)
     stands in for whichever is missing.
+
+    Read generously: fields we do not know are passed over; a location that cannot be read is left out
+    (and so are unreadable coordinates of a place), `maximumAttendeeCapacity` of zero or less means no
+    limit; what was left out is added to `dropped`, by JSON Pointer, when it is given.
 
     Raises MalformedEvent (HTTP 422) listing every problem by JSON Pointer, each prefixed with `at` (the
     event's place in its activity, e.g. "/object").
@@ -140,6 +147,8 @@ def event_to_activity(
             "cc": read_addresses(event.get("cc"), "/cc", problems),
         }
     )
+    if dropped is not None:
+        dropped.extend(problems.dropped)
     if problems.found:
         raise MalformedEvent(
             422,

@@ -60,14 +60,19 @@ def is_public(addresses: str | Iterable[object] | None) -> bool:
 
 
 class Problems:
-    """Collects every problem of one event, so a sender learns all of them at once."""
+    """Collects every problem of one event, so a sender learns all of them at once: `found` refuse the
+    event, `dropped` only lose a part of it that cannot be read (a place, its coordinates)."""
 
     def __init__(self, at: str) -> None:
         self.at = at
         self.found: list[FieldError] = []
+        self.dropped: list[FieldError] = []
 
     def add(self, field: str, message: str) -> None:
         self.found.append(FieldError(self.at + field, message))
+
+    def drop(self, field: str, message: str) -> None:
+        self.dropped.append(FieldError(self.at + field, message))
 
 
 def type_names(value: Any) -> list[str]:

@@ -27,11 +27,12 @@ def _coordinates(place: Mapping[str, Any], field: str, problems: Problems) -> di
     if latitude is None and longitude is None:
         return {}
     result: dict[str, float] = {}
+    # Coordinates that cannot be read are dropped, the place kept: it is still found by its address.
     for name, value, bound in (("latitude", latitude, 90), ("longitude", longitude, 180)):
         if value is None:
-            problems.add(f"{at}/{name}", "is required with the other coordinate")
+            problems.drop(f"{at}/{name}", "is required with the other coordinate")
         elif isinstance(value, bool) or not isinstance(value, int | float) or not -bound <= value <= bound:
-            problems.add(f"{at}/{name}", f"must be a number from -{bound} to {bound}")
+            problems.drop(f"{at}/{name}", f"must be a number from -{bound} to {bound}")
         else:
             result[name] = float(value)
     return result if len(result) == 2 else {}
@@ -122,11 +123,24 @@ def _location(value: Any, field: str, problems: Problems) -> dict[str, Any] | No
     )
 
 
+def _readable(value: Any, field: str, problems: Problems) -> dict[str, Any] | None:
+    """One location, or None when it cannot be read: then its problems are noted as dropped, and the
+    event goes on without it (a place that cannot be read does not sink its event)."""
+    own = Problems(problems.at)
+    mapped = _location(value, field, own)
+    problems.dropped.extend(own.dropped)
+    if own.found:
+        problems.dropped.extend(own.found)
+        return None
+    return mapped
+
+
 def locations(value: Any, field: str, problems: Problems) -> Any:
+    """The readable locations: one, a list of several, or None."""
     if value is None:
         return None
     if isinstance(value, list):
-        mapped = [_location(item, f"{field}/{i}", problems) for i, item in enumerate(value)]
+        mapped = [_readable(item, f"{field}/{i}", problems) for i, item in enumerate(value[:10])]
         kept = [m for m in mapped if m is not None]
         return kept[0] if len(kept) == 1 else kept or None
-    return _location(value, field, problems)
+    return _readable(value, field, problems)

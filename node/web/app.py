@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.services.node import Node
-from node.web import api, claim, federation, pages_areas, reading, rpde, static_files
+from node.web import api, claim, federation, pages_areas, pages_objects, reading, rpde, static_files
 from node.web import coverage as coverage_routes
 from node.web import query as query_routes
 from node.web import sparql as sparql_routes
@@ -34,4 +34,5 @@ def create_app(node: Node) -> web.Application:
     sparql_routes.add_routes(app)  # read-only SPARQL endpoint (docs/sparql.md)
     coverage_routes.add_routes(app)  # coverage for Sportakkoorden (docs/coverage.md)
     pages_areas.add_routes(app)  # /wijk/CODE and /gemeente/CODE (docs/web.md, "Area pages")
+    pages_objects.add_routes(app)  # /aanbod?id= and agenda.ics (docs/web.md, "Object pages")
     return app
