@@ -13,12 +13,12 @@ from node.paths import vocab_dir
 from node.protocol.rdf import to_turtle
 from node.services import reading
 from node.services.node import COLLECTION_PATHS, KINDS
+from node.web import pages_objects
 from node.web.appkeys import NODE
 from node.web.negotiation import HTML, LINKED_DATA_OFFERS, TURTLE, choose, content_type_header
 from node.web.render import render
 
 KIND_BY_PATH = {path: kind for kind, path in COLLECTION_PATHS.items()}
-KIND_NAMES = {"organisation": "Organisatie", "place": "Locatie", "activity": "Activiteit", "course": "Cursus"}
 VOCAB_FILE = re.compile(r"^[a-z0-9-]+\.(ttl|jsonld)$")
 
 
@@ -72,35 +72,14 @@ async def collection(request: web.Request) -> web.Response:
     )
 
 
-async def _labels(request: web.Request, document: dict[str, Any]) -> dict[str, Any]:
-    """Names the HTML page shows for codes and links."""
-    node = request.app[NODE]
-    place = document.get("location") or document
-    municipality = node.areas.municipalities.get(
-        place.get("municipalityCode") or document.get("municipalityCode", "")
-    )
-    neighbourhood = node.areas.neighbourhoods.get(place.get("neighbourhoodCode", ""))
-    organiser = None
-    if document.get("attributedTo", "").startswith(node.collection_url("organisation") + "/"):
-        key = document["attributedTo"].rsplit("/", 1)[1]
-        try:
-            organiser = (await reading.stored(node, "organisation", key)).document.get("name")
-        except SportnodeError:
-            organiser = None
-    return {
-        "municipality": municipality.name if municipality else None,
-        "neighbourhood": neighbourhood.name if neighbourhood else None,
-        "organiser": organiser,
-    }
-
-
 async def single(request: web.Request) -> web.Response:
     kind = KIND_BY_PATH[request.match_info["collection"]]
     found = await reading.stored(request.app[NODE], kind, request.match_info["key"])
     if found.deleted:
         return negotiate(request, found.document, "gone.html", status=410)
-    labels = await _labels(request, found.document)
-    return negotiate(request, found.document, "object.html", kind_name=KIND_NAMES[kind], **labels)
+    if choose(request.headers.get("Accept"), LINKED_DATA_OFFERS) == HTML:
+        return await pages_objects.render_page(request, found)  # the page of each kind (docs/web.md)
+    return negotiate(request, found.document, "gone.html")  # JSON-LD, Turtle or 406: HTML was answered above
 
 
 async def vocabulary(request: web.Request) -> web.FileResponse:
