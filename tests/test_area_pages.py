@@ -284,3 +284,42 @@ async def test_the_pages_speak_english_when_asked(client: Client) -> None:
     assert response.status == 200
     text = await response.text()
     assert '<html lang="en">' in text
+
+
+@pytest.mark.usefixtures("offering")
+async def test_the_coverage_page_links_and_maps_each_wijk(client: Client, node: Node) -> None:
+    response = await client.get("/dekking", params={"gemeente": AMERSFOORT}, headers=HTML)
+    assert response.status == 200
+    text = await response.text()
+    coverage = await (await client.get("/api/coverage", params={"municipality": AMERSFOORT})).json()
+    wijken = coverage["neighbourhoods"]
+    assert len(wijken) == len([n for n in node.areas.neighbourhoods.values() if n.municipality_code == AMERSFOORT])
+    assert '<div class="map" hidden data-list="#wijken"' in text
+    for w in wijken:
+        # One list item per wijk at its centroid; its first link goes to the wijk page and names its gaps.
+        item = re.search(rf'<li id="{w["code"]}" data-lat="([^"]+)" data-lon="([^"]+)">\s*<h3><a href="([^"]+)">(.*?)</a>',
+                         text, re.S)
+        assert item is not None, w["code"]
+        assert (float(item.group(1)), float(item.group(2))) == (w["centroid"]["latitude"], w["centroid"]["longitude"])
+        assert item.group(3) == f"{BASE_URL}/wijk/{w['code']}"
+        link_text = re.sub(r"<[^>]+>", "", item.group(4))
+        assert link_text.startswith(w["name"] + ": ")
+        if w["gaps"]:
+            assert link_text.endswith("niets binnen 3 km voor " + ", ".join(g["label"] for g in w["gaps"]))
+        else:
+            assert link_text.endswith("voor elke doelgroep iets binnen 3 km")
+    # Accessible tables: a caption and headers with their scope.
+    assert text.count("<caption") == 2
+    assert '<th scope="col">Sport</th>' in text and '<th scope="row">Kickboksen</th><td>3</td>' in text
+    assert f'<a href="{BASE_URL}/gemeente/{AMERSFOORT}">Sport en bewegen in Amersfoort</a>' in text
+
+
+async def test_the_coverage_form_labels_its_fields_and_the_radius_is_written_as_people_do(client: Client) -> None:
+    form = await (await client.get("/dekking", headers=HTML)).text()
+    assert '<label for="dekking-gemeente">Gemeente</label>' in form and 'id="dekking-gemeente" name="gemeente"' in form
+    assert '<label for="dekking-straal">' in form and 'id="dekking-straal" name="straal"' in form
+    dutch = await (await client.get("/dekking", params={"gemeente": "GM0363", "straal": "2.5"}, headers=HTML)).text()
+    assert "Niets binnen 2,5 km voor:" in dutch and 'data-lat="52.37261"' in dutch
+    english = await (await client.get("/dekking", params={"gemeente": "GM0363", "straal": "2.5", "lang": "en"},
+                                      headers=HTML)).text()
+    assert '<html lang="en">' in english and "2.5 km" in english

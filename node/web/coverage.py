@@ -19,7 +19,9 @@ from node.services.coverage import (
 )
 from node.services.node import Node
 from node.web.appkeys import NODE
+from node.web.map_settings import MAP_SCRIPTS, MAP_STYLESHEETS, map_attributes
 from node.web.negotiation import HTML, JSON, choose
+from node.web.pages_areas import concept_label
 from node.web.render import html_response
 
 DEFINITION = (
@@ -95,7 +97,12 @@ def _json_response(found: Coverage, node: Node) -> web.Response:
 
 
 def _page(request: web.Request, **context: Any) -> web.Response:
-    response = html_response(request, "coverage.html", **context)
+    # The wijken's list is also drawn as a map (docs/web.md, "Map"); labels in the page's language.
+    config = request.app[NODE].config
+    response = html_response(
+        request, "coverage.html", label=concept_label, map_stylesheets=MAP_STYLESHEETS, map_scripts=MAP_SCRIPTS,
+        map=map_attributes(config), **context,
+    )
     response.headers["Vary"] = "Accept"
     return response
 
