@@ -7,6 +7,7 @@ from aiohttp import web
 from node.services.node import Node
 from node.web import api, claim, federation, pages_areas, pages_objects, reading, rpde, static_files
 from node.web import coverage as coverage_routes
+from node.web import pages_search as search_page_routes
 from node.web import query as query_routes
 from node.web import sparql as sparql_routes
 from node.web.appkeys import NODE, TEMPLATES
@@ -35,4 +36,5 @@ def create_app(node: Node) -> web.Application:
     coverage_routes.add_routes(app)  # coverage for Sportakkoorden (docs/coverage.md)
     pages_areas.add_routes(app)  # /wijk/CODE and /gemeente/CODE (docs/web.md, "Area pages")
     pages_objects.add_routes(app)  # /aanbod?id= and agenda.ics (docs/web.md, "Object pages")
+    search_page_routes.add_routes(app)  # /zoeken, the search page (docs/web.md, "Search")
     return app

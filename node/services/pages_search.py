@@ -1,0 +1,249 @@
+"""The search page's data: the page's query string read, a postcode placed, the query run with its counts,
+and, when nothing is found, what each widening of the search would find.
+
+The page's parameters are /api/search's (checked by the same `parse_search` and `filters_of`) plus a few
+of its own: `postcode` (placed at the places the node holds with it, store/search_pages.py), `weergave`
+(list or map) and `lang`. An empty form field is no parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from node.errors import FieldError, SportnodeError
+from node.protocol.formats import ResultPage
+from node.protocol.objects import CRITERIA
+from node.protocol.query_params import SearchParams, parse_search
+from node.services import query
+from node.services.node import Node
+from node.store import query as store
+from node.store import search_pages
+from node.store.search_pages import Point
+
+Items = tuple[tuple[str, str], ...]
+
+LIST_LIMIT = 20
+MAP_LIMIT = 200  # the map view lists (and maps) this many at once
+VIEWS = ("lijst", "kaart")
+PAGE_ONLY = ("postcode", "weergave", "lang")
+SET_BY_PAGE = ("format", "facets", "limit")  # the page chooses these itself; from a URL they are ignored
+POSTCODE = re.compile(r"^([1-9][0-9]{3})\s*([A-Za-z]{2})?$")
+LOCATION = ("postcode", "lat", "lon", "km")
+
+# The filters a resident can drop to widen a search, each with the parameters it is made of.
+FILTER_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("q", ("q",)),
+    ("type", ("type",)),
+    ("sport", ("sport",)),
+    ("municipality", ("municipality", "province")),
+    ("neighbourhood", ("neighbourhood",)),
+    ("location", LOCATION),
+    ("age", ("age",)),
+    ("free", ("free",)),
+    ("maxPrice", ("maxPrice",)),
+    ("day", ("day",)),
+    ("startsAfter", ("startsAfter",)),
+    ("endsBefore", ("endsBefore",)),
+    ("targetGroup", ("targetGroup",)),
+    ("accessibility", ("accessibility",)),
+    *((name, (name,)) for name in CRITERIA),
+)
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """The page's query string, tidied: what a form sends, without empty fields, in the order given."""
+
+    items: Items
+    postcode: str | None = None
+    view: str = "lijst"
+
+    def values(self, name: str) -> list[str]:
+        return [value for key, value in self.items if key == name]
+
+    def first(self, name: str) -> str:
+        found = self.values(name)
+        return found[0] if found else ""
+
+    def without(self, *names: str) -> Items:
+        return tuple((k, v) for k, v in self.items if k not in names)
+
+
+def _tidy(name: str, value: str) -> str:
+    value = value.strip()
+    if name == "maxPrice":
+        # Residents write "€ 2,50": the API wants 2.50.
+        value = value.replace("€", "").replace(",", ".").strip()
+    if name == "postcode":
+        value = " ".join(value.upper().split())
+    return value
+
+
+def read_query(pairs: Iterable[tuple[str, str]]) -> PageQuery:
+    items = [(k, _tidy(k, v)) for k, v in pairs if k not in SET_BY_PAGE and k != "lang"]
+    items = [(k, v) for k, v in items if v]
+    postcode = next((v for k, v in items if k == "postcode"), None)
+    view = next((v for k, v in items if k == "weergave"), "lijst")
+    if postcode:
+        # A postcode typed in the form is newer than a position a previous "near me" left in the URL.
+        items = [(k, v) for k, v in items if k not in ("lat", "lon")]
+    return PageQuery(tuple(items), postcode, view if view in VIEWS else "lijst")
+
+
+@dataclass(frozen=True)
+class Widening:
+    group: str  # a FILTER_GROUPS name, or "distance" for the doubled distance
+    items: Items  # the page's query string for the wider search
+    count: int
+    km: float | None = None  # the doubled distance
+
+
+@dataclass
+class SearchPage:
+    query: PageQuery
+    api_items: Items  # /api/search's parameters for the same search (postcode as lat/lon), for iCal and Atom
+    errors: list[FieldError] = field(default_factory=list)
+    point: Point | None = None  # the postcode's position
+    params: SearchParams | None = None
+    result: ResultPage | None = None
+    organisers: dict[str, str] = field(default_factory=dict)
+    sports: list[tuple[str, int]] = field(default_factory=list)  # concept URI, matches with narrower ones
+    municipalities: list[tuple[str, int]] = field(default_factory=list)
+    wijken: list[tuple[str, int]] = field(default_factory=list)
+    target_groups: dict[str, int] = field(default_factory=dict)  # concept URI -> matches with narrower ones
+    widenings: list[Widening] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.result.total or 0 if self.result else 0
+
+
+async def place_postcode(node: Node, text: str) -> Point | FieldError:
+    match = POSTCODE.match(text)
+    if match is None:
+        return FieldError("/postcode", "postcode: not a Dutch postcode (1234 AB)")
+    async with node.db.read() as db:
+        point = await search_pages.postcode_point(db, match[1], match[2].upper() if match[2] else None)
+    return point or FieldError("/postcode", "postcode: unknown here")
+
+
+def _raw(items: Items) -> dict[str, list[str]]:
+    raw: dict[str, list[str]] = {}
+    for key, value in items:
+        if key not in PAGE_ONLY:
+            raw.setdefault(key, []).append(value)
+    return raw
+
+
+def _checked(node: Node, items: Items) -> tuple[SearchParams, store.Filters]:
+    params = parse_search(_raw(items))
+    return params, query.filters_of(node, params)
+
+
+def closure_counts(node: Node, facet: Sequence[Mapping[str, object]]) -> list[tuple[str, int]]:
+    """A sport facet (one sport per object) as counts of each sport it names with everything under it:
+    what a filter on that sport finds among the matches."""
+    exact = {str(entry["value"]): int(str(entry["count"])) for entry in facet}
+    sports = node.vocabulary.sports
+    found = [(uri, sum(exact.get(u, 0) for u in sports.narrower_closure(uri)) or exact[uri]) for uri in exact]
+    return sorted(found, key=lambda pair: -pair[1])
+
+
+def concept_groups(node: Node) -> dict[str, frozenset[str]]:
+    """Each target group with those under it ("jeugd" also counts "kinderen")."""
+    groups = node.vocabulary.target_groups
+    return {c.uri: groups.narrower_closure(c.uri) for c in groups}
+
+
+async def search_page(node: Node, page: PageQuery, page_url: Callable[[str | None], str]) -> SearchPage:
+    """Everything the page shows; `errors` says what to correct instead (the page then answers 400)."""
+    api_items = page.without(*PAGE_ONLY, "cursor")
+    found = SearchPage(page, api_items)
+    if page.postcode:
+        placed = await place_postcode(node, page.postcode)
+        if isinstance(placed, FieldError):
+            found.errors.append(placed)
+        else:
+            found.point = placed
+            found.api_items = (("lat", f"{placed.lat:.6f}"), ("lon", f"{placed.lon:.6f}"), *api_items)
+    try:
+        params, filters = _checked(node, found.api_items + tuple(("cursor", c) for c in page.values("cursor")))
+    except SportnodeError as error:
+        found.errors.extend(_relevant(error.fields, found.errors))
+        return found
+    if found.errors:
+        return found
+    limit = MAP_LIMIT if page.view == "kaart" else LIST_LIMIT
+    found.params = params = replace(params, limit=limit, facets=("sport", "municipality"))
+    try:
+        found.result = await query.search(node, params, page_url)
+    except SportnodeError as error:  # a cursor of another search
+        found.errors.extend(error.fields or [FieldError("/cursor", "cursor: not valid")])
+        return found
+    facets = found.result.facets or {}
+    found.sports = closure_counts(node, facets.get("sport", ()))
+    found.municipalities = [(str(e["value"]), int(str(e["count"]))) for e in facets.get("municipality", ())]
+    anchor = query.anchor_at(node.clock())
+    async with node.db.read() as db:
+        found.wijken = await search_pages.wijk_counts(db, filters, anchor)
+        found.target_groups = await search_pages.group_counts(db, filters, anchor, concept_groups(node))
+        found.organisers = await search_pages.names(db, _organisers(found.result))
+    if found.total == 0:
+        found.widenings = await _widenings(node, page, found)
+    return found
+
+
+def _relevant(errors: Sequence[FieldError], before: Sequence[FieldError]) -> list[FieldError]:
+    """A postcode we could not place leaves km and sort=distance without a point: one message is enough."""
+    if not any(e.path == "/postcode" for e in before):
+        return list(errors)
+    return [e for e in errors if not (e.path in ("/km", "/sort") and "needs lat" in e.message.replace("distance needs", "needs"))]
+
+
+def _organisers(result: ResultPage) -> list[str]:
+    found = []
+    for hit in result.hits:
+        organiser = hit.document.get("attributedTo") or hit.document.get("organizer")
+        if isinstance(organiser, str):
+            found.append(organiser)
+    return found
+
+
+async def _count(node: Node, items: Items) -> int | None:
+    try:
+        _, filters = _checked(node, tuple((k, v) for k, v in items if k not in PAGE_ONLY))
+    except SportnodeError:
+        return None
+    async with node.db.read() as db:
+        return await store.count(db, filters, query.anchor_at(node.clock()))
+
+
+async def _widenings(node: Node, page: PageQuery, found: SearchPage) -> list[Widening]:
+    """For each filter in use, the search without it; for a distance, the search with it doubled."""
+    # A placed postcode is a position the page's own query string does not hold.
+    located = (found.api_items[:2] if found.point else ())
+    base = page.without("cursor")
+    options: list[Widening] = []
+    for group, names in FILTER_GROUPS:
+        if not any(k in names for k, _ in base):
+            continue
+        wider = tuple((k, v) for k, v in base if k not in names)
+        if group == "location":
+            wider = tuple((k, v) for k, v in wider if not (k == "sort" and v == "distance"))
+        count = await _count(node, tuple((k, v) for k, v in located if group != "location") + _api(wider))
+        if count is not None:
+            options.append(Widening(group, wider, count))
+    km = found.params.km if found.params else None
+    if km is not None:
+        doubled = min(km * 2, 20000.0)
+        wider = tuple((k, f"{doubled:g}" if k == "km" else v) for k, v in base)
+        count = await _count(node, located + _api(wider))
+        if count is not None:
+            options.append(Widening("distance", wider, count, km=doubled))
+    return sorted(options, key=lambda w: -w.count)
+
+
+def _api(items: Items) -> Items:
+    return tuple((k, v) for k, v in items if k not in PAGE_ONLY)
