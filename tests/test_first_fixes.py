@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import activity_input, create, place_input
+from conftest import BASE_URL, activity_input, course_input, create, place_input
 from federation_net import Network, eventually
 from test_demo_node import free_port
 
@@ -167,3 +167,94 @@ async def test_an_empty_post_names_each_missing_field_once(
     pointers = [e["pointer"] for e in errors if e["detail"] == "is required"]
     assert pointers == missing
     assert len(errors) == len({(e["pointer"], e["detail"]) for e in errors})
+
+
+LD = {"Accept": "application/activity+json"}
+
+
+def _key(document: dict[str, Any]) -> str:
+    return str(document["id"]).rsplit("/", 1)[1]
+
+
+async def _get(client: TestClient[Any, Any], url: str) -> dict[str, Any]:
+    response = await client.get(url.removeprefix(BASE_URL), headers=LD)
+    assert response.status == 200
+    document: dict[str, Any] = await response.json(content_type=None)
+    return document
+
+
+async def _put(client: TestClient[Any, Any], path: str, document: dict[str, Any], headers: dict[str, str]) -> Any:
+    response = await client.put(path, json=document, headers=headers)
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def test_get_edit_put_works_for_every_kind(
+    client: TestClient[Any, Any], club: dict[str, Any], admin: dict[str, str]
+) -> None:
+    place = await create(client, club, "places", place_input())
+    activity = await create(client, club, "activities", activity_input(place["id"], ageRange={"min": 65, "max": 99}))
+    one_off = {k: v for k, v in activity_input(place["id"]).items() if k != "schedule"}
+    one_off |= {"startTime": "2027-05-01T10:00:00+02:00", "endTime": "2027-05-01T12:00:00+02:00", "price": 2.5,
+                "website": "https://zwaluwen.example.org/", "contact": {"telephone": "+31 33 123 4567"}}
+    one_off = await create(client, club, "activities", one_off)
+    course = await create(client, club, "courses", course_input(place["id"], description="Twee dagen.\n\nMet lunch."))
+    headers = club["headers"]
+
+    # Unchanged, the read document is accepted as it is and changes nothing (not even `updated`).
+    for thing, path in ((place, "places"), (activity, "activities"), (one_off, "activities"), (course, "courses")):
+        document = await _get(client, thing["id"])
+        same = await _put(client, f"/api/{path}/{thing['id'].rsplit('/', 1)[1]}", document, headers)
+        assert same == document
+
+    # Edited: the change is applied, and what was not edited stays.
+    document = await _get(client, place["id"])
+    document["name"], document["address"]["streetAddress"] = "Sporthal Noord", "Noordweg 1"
+    changed = await _put(client, f"/api/places/{_key(place)}", document, headers)
+    assert (changed["name"], changed["address"]["streetAddress"]) == ("Sporthal Noord", "Noordweg 1")
+    assert changed["accessibilitySupport"] == place["accessibilitySupport"]
+
+    document = await _get(client, activity["id"])
+    document["eventSchedule"]["byDay"] = ["https://schema.org/Friday"]
+    document["content"] = "<p>Nieuw: op vrijdag.</p>"
+    document["offers"][0]["price"] = 3.0
+    document["safeGuidance"] = False
+    changed = await _put(client, f"/api/activities/{_key(activity)}", document, headers)
+    assert changed["eventSchedule"]["byDay"] == ["https://schema.org/Friday"]
+    assert changed["content"] == "<p>Nieuw: op vrijdag.</p>"
+    assert changed["offers"][0]["price"] == 3.0 and changed["isAccessibleForFree"] is False
+    assert changed["safeGuidance"] is False and changed["openToVulnerableGroups"] is True
+    assert changed["ageRange"] == activity["ageRange"] and changed["location"]["name"] == "Sporthal Noord"
+    assert (await _get(client, activity["id"]))["eventSchedule"]["byDay"] == ["https://schema.org/Friday"]
+
+    document = await _get(client, course["id"])
+    document["hasCourseInstance"][1]["offers"][0]["price"] = 50.0
+    document["intendedFor"] = "buurtsportcoaches en vrijwilligers"
+    changed = await _put(client, f"/api/courses/{_key(course)}", document, headers)
+    assert changed["hasCourseInstance"][1]["offers"][0]["price"] == 50.0
+    assert changed["intendedFor"] == "buurtsportcoaches en vrijwilligers"
+    assert changed["content"] == course["content"]
+    assert changed["hasCourseInstance"][0]["location"]["id"] == place["id"]
+
+    slug = club["organisation"]["preferredUsername"]
+    document = await _get(client, club["id"])
+    document["summary"] = "<p>De club voor korfbal in Zuid.</p>"
+    changed = await _put(client, f"/api/organisations/{slug}", document, headers)
+    assert changed["summary"] == "<p>De club voor korfbal in Zuid.</p>"
+    assert changed["type"] == ["Organization", "SportsOrganization"] and changed["name"] == document["name"]
+    assert changed["publicKey"] == document["publicKey"]
+
+
+async def test_a_read_document_for_another_object_is_refused(
+    client: TestClient[Any, Any], club: dict[str, Any], other_club: dict[str, Any]
+) -> None:
+    place = await create(client, club, "places", place_input())
+    second = await create(client, club, "places", place_input(name="Sporthal West"))
+    document = await _get(client, place["id"])
+    response = await client.put(f"/api/places/{_key(second)}", json=document, headers=club["headers"])
+    assert response.status == 422
+    assert [e["pointer"] for e in (await response.json())["errors"]] == ["/id"]
+    document = {**await _get(client, place["id"]), "type": "Event", "accessibility": []}
+    response = await client.put(f"/api/places/{_key(place)}", json=document, headers=club["headers"])
+    pointers = {e["pointer"] for e in (await response.json())["errors"]}
+    assert response.status == 422 and pointers == {"/type", "/accessibilitySupport"}

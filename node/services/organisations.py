@@ -19,6 +19,7 @@ from node.protocol.objects import organisation_document
 from node.services.keys import ensure_key, new_key_pair
 from node.services.node import Node, iso
 from node.services.vocab_refs import resolve_concepts
+from node.services.write_shape import to_write_shape
 from node.store import access
 from node.store.objects import StoredObject, get_object, put_object
 
@@ -133,6 +134,7 @@ async def create_organisation_in(
 
 
 async def create_organisation(node: Node, data: dict[str, Any]) -> NewOrganisation:
+    data = to_write_shape("organisation", data)
     _check(node, data)  # fail fast, before spending a key generation
     slug = data.get("slug") or slugify(data["name"])
     async with node.db.read() as db:
@@ -143,6 +145,7 @@ async def create_organisation(node: Node, data: dict[str, Any]) -> NewOrganisati
 
 
 async def update_organisation(node: Node, organisation_id: str, data: dict[str, Any]) -> StoredObject:
+    data = to_write_shape("organisation", data, object_id=organisation_id)
     focus = _check(node, data)
     async with node.db.write() as db:
         current = await get_object(db, organisation_id)

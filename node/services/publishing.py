@@ -24,6 +24,7 @@ from node.protocol.objects import (
 )
 from node.services.node import Node
 from node.services.vocab_refs import resolve_concept, resolve_concepts
+from node.services.write_shape import to_write_shape
 from node.store.objects import (
     StoredObject,
     bury_object,
@@ -223,6 +224,7 @@ async def create_in(
 ) -> StoredObject:
     now = node.now()
     ids = {"object_id": node.object_url(kind, new_object_key()), "published": now, "updated": now}
+    data = to_write_shape(kind, data, owner=owner)
     document, place_ids = await _build(db, node, owner, kind, data, ids)
     return await _store(db, node, owner, kind, document, place_ids, source_key)
 
@@ -237,6 +239,7 @@ async def replace_in(
     """Replace an object; one whose content would not change is left as it is (no new `updated`)."""
     current = await _owned(db, node, owner, kind, key)
     ids = {"object_id": current.id, "published": current.published, "updated": node.now()}
+    data = to_write_shape(kind, data, object_id=current.id, owner=owner)
     document, place_ids = await _build(db, node, owner, kind, data, ids)
     if _same_content(document, current.document):
         return current
