@@ -323,3 +323,14 @@ async def test_the_coverage_form_labels_its_fields_and_the_radius_is_written_as_
     english = await (await client.get("/dekking", params={"gemeente": "GM0363", "straal": "2.5", "lang": "en"},
                                       headers=HTML)).text()
     assert '<html lang="en">' in english and "2.5 km" in english
+
+
+async def test_coverage_takes_amsterdams_letter_codes(client: Client) -> None:
+    """Amsterdam's wijken have letters (WK0363AF): the coverage API and page take them like any other."""
+    response = await client.get("/api/coverage", params={"municipality": "GM0363", "neighbourhood": NIEUWMARKT})
+    assert response.status == 200, await response.text()
+    assert (await response.json())["neighbourhood"] == {"code": NIEUWMARKT, "name": "Nieuwmarkt/Lastage"}
+    page = await client.get("/dekking", params={"gemeente": "GM0363", "wijk": NIEUWMARKT}, headers=HTML)
+    assert page.status == 200 and "Dekking in Amsterdam, Nieuwmarkt/Lastage" in await page.text()
+    malformed = await client.get("/api/coverage", params={"municipality": "GM0363", "neighbourhood": "WK0363A!"})
+    assert malformed.status == 400

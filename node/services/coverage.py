@@ -31,7 +31,8 @@ DEFAULT_RADIUS_KM = 3.0
 MAX_RADIUS_KM = 50.0
 EARTH_RADIUS_KM = 6371.0
 MUNICIPALITY_CODE = re.compile(r"^GM\d{4}$")
-WIJK_CODE = re.compile(r"^WK\d{6}$")
+# CBS wijk codes are WK, the municipality's 4 digits, then 2 digits, or letters in Amsterdam (WK0363AF).
+WIJK_CODE = re.compile(r"^WK\d{4}[0-9A-Z]{2}$")
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def find_area(node: Node, municipality: str | None, neighbourhood: str | None) -
         return found, None
     wijk_code = neighbourhood.strip().upper()
     if not WIJK_CODE.match(wijk_code):
-        raise bad_request(f"neighbourhood must be a CBS wijk code WK followed by 6 digits, not {neighbourhood!r}")
+        raise bad_request(f"neighbourhood must be a CBS wijk code (WK030701, WK0363AF), not {neighbourhood!r}")
     wijk = node.areas.neighbourhoods.get(wijk_code)
     if wijk is None:
         raise not_found(f"{wijk_code} is not a CBS wijk code of 2025")
