@@ -7,7 +7,9 @@ from aiohttp import web
 from node.services.node import Node
 from node.web import api, claim, federation, pages_areas, pages_objects, reading, rpde, static_files
 from node.web import coverage as coverage_routes
+from node.web import pages_findable as findable_routes
 from node.web import pages_search as search_page_routes
+from node.web import pages_widget as widget_routes
 from node.web import query as query_routes
 from node.web import sparql as sparql_routes
 from node.web.appkeys import NODE, TEMPLATES
@@ -34,6 +36,8 @@ def create_app(node: Node) -> web.Application:
     query_routes.add_routes(app)  # GET /api/search and /openapi.json (docs/query.md)
     sparql_routes.add_routes(app)  # read-only SPARQL endpoint (docs/sparql.md)
     coverage_routes.add_routes(app)  # coverage for Sportakkoorden (docs/coverage.md)
+    widget_routes.add_routes(app)  # the embeddable widget and its editor (docs/web.md, "Widget")
+    findable_routes.add_routes(app)  # sitemap.xml, robots.txt, Atom feed of a search (docs/web.md, "Findable")
     pages_areas.add_routes(app)  # /wijk/CODE and /gemeente/CODE (docs/web.md, "Area pages")
     pages_objects.add_routes(app)  # /aanbod?id= and agenda.ics (docs/web.md, "Object pages")
     search_page_routes.add_routes(app)  # /zoeken, the search page (docs/web.md, "Search")
