@@ -12,10 +12,11 @@ from node.errors import SportnodeError, not_found
 from node.paths import vocab_dir
 from node.protocol.rdf import to_turtle
 from node.services import reading
-from node.services.node import COLLECTION_PATHS, KINDS
+from node.services.node import COLLECTION_PATHS
 from node.web import pages_objects
 from node.web.appkeys import NODE
 from node.web.negotiation import HTML, LINKED_DATA_OFFERS, TURTLE, choose, content_type_header
+from node.web.pages_home import home_context
 from node.web.render import render
 
 KIND_BY_PATH = {path: kind for kind, path in COLLECTION_PATHS.items()}
@@ -43,14 +44,9 @@ def negotiate(
 async def root(request: web.Request) -> web.Response:
     node = request.app[NODE]
     document = await reading.the_node_document(node)
-    return negotiate(
-        request,
-        document,
-        "home.html",
-        counts=await reading.counts(node),
-        collections={kind: node.collection_url(kind) for kind in KINDS},
-        names=reading.COLLECTION_NAMES,
-    )
+    # Only a browser's page needs the counts and lists (pages_home.py); JSON-LD and Turtle do not.
+    wants_page = choose(request.headers.get("Accept"), LINKED_DATA_OFFERS) == HTML
+    return negotiate(request, document, "home.html", **(await home_context(request) if wants_page else {}))
 
 
 async def collection(request: web.Request) -> web.Response:

@@ -184,7 +184,7 @@ def item_of(
         item.when = weekly(schedule, today)
     elif kind == "activity":
         item.when = once(document)
-    if hit.next_start is not None and kind in ("activity", "course"):
+    if hit.next_start is not None and (kind == "course" or isinstance(schedule, Mapping)):
         moment = hit.next_start.astimezone(AMSTERDAM)
         text = long_date(moment.date(), weekday=True, year=moment.year != today.year)
         item.next_time = text + (f", {moment:%H:%M}" if kind == "activity" else "")
