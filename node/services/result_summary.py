@@ -26,6 +26,8 @@ from node.web.i18n import current_language
 from node.web.i18n import gettext as _
 
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+# Where one block of text ends: its words must not run into the next block's once the tags are gone.
+_BLOCK_END = re.compile(r"(</(?:p|li|blockquote|h[1-6]|div)\s*>|<br\s*/?>)", re.IGNORECASE)
 DATE_FORMAT = "EEEE d MMMM"
 
 
@@ -148,5 +150,5 @@ def summarise(hit: Hit, base_url: str) -> Summary:
         where=_where(document, remote),
         cost=_cost(document),
         # Our own content is HTML built from escaped text; either way only its text is wanted here.
-        description=plain_text(description) if isinstance(description, str) else "",
+        description=plain_text(_BLOCK_END.sub(r"\1 ", description)) if isinstance(description, str) else "",
     )
