@@ -10,11 +10,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from node.cli import commands
+from node.cli import commands, maintenance
 from node.config import DEFAULT_CONFIG_PATH, ConfigError
 from node.errors import SportnodeError
 
-LISTEN_ERRORS = ("port-in-use", "cannot-listen")  # raised by node.web.server
+# The machine's state rather than the operator's input (exit 1): a port that cannot be had, a node that
+# runs when it must not (restore), a database being restored, a corrupt copy.
+LISTEN_ERRORS = ("port-in-use", "cannot-listen", "node-running", "restoring", "corrupt")
 
 
 def _config_option(parser: argparse.ArgumentParser) -> None:
@@ -115,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("target", help="an actor URL (a node's base URL with a trailing /) or user@host")
     listing_follows = sub.add_parser("following", help="list what this node follows, and the delivery queue")
     _config_option(listing_follows)
+    maintenance.add_parsers(sub, _config_option)
     return parser
 
 
@@ -128,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(commands.run(args))
     except (ConfigError, SportnodeError) as error:
         print(f"sportnode: {error}", file=sys.stderr)
-        # A usage or input error exits 2; a port that cannot be had is the machine's state: 1.
+        # A usage or input error exits 2; the machine's state (LISTEN_ERRORS) exits 1.
         return 1 if isinstance(error, SportnodeError) and error.code in LISTEN_ERRORS else 2
     except KeyboardInterrupt:
         return 130

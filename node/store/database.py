@@ -21,6 +21,9 @@ from typing import Any, TypeVar, cast
 
 import aiosqlite
 
+from node.errors import SportnodeError
+from node.store import lock
+
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON")
 # The most grouped writes one transaction takes; the rest wait for the next (bounds a transaction's
 # size and so how long the writer is held at a time).
@@ -73,6 +76,7 @@ class Database:
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.LifoQueue()
         self._all_readers: list[aiosqlite.Connection] = []
         self._commit_listeners: list[Callable[[], None]] = []
+        self._lock_fd: int | None = None  # shared lock: `restore` must not replace an open database
 
     def on_commit(self, listener: Callable[[], None]) -> None:
         """Call `listener` after every committed write (the delivery worker wakes up on it)."""
@@ -80,8 +84,17 @@ class Database:
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await _connect(self.path, readonly=False)
-        await self._migrate(self._writer)
+        try:
+            self._lock_fd = lock.hold_shared(self.path)
+        except lock.Busy:
+            detail = f"{self.path} is being restored (`sportnode restore`); try again when that is done"
+            raise SportnodeError(1, "restoring", detail) from None
+        try:
+            self._writer = await _connect(self.path, readonly=False)
+            await self._migrate(self._writer)
+        except BaseException:
+            await self.close()
+            raise
         # Statement journals in memory: each object written ran ~90 page writes to a temp file for the
         # triggers' statement journal (about 40% of an insert's cost, docs/benchmarks.md). Set after
         # the migrations, whose one-statement rebuilds of a large database may need more than memory.
@@ -99,6 +112,9 @@ class Database:
             await self._writer.execute("PRAGMA optimize")
             await self._writer.close()
             self._writer = None
+        if self._lock_fd is not None:
+            lock.release(self._lock_fd)
+            self._lock_fd = None
 
     async def _migrate(self, connection: aiosqlite.Connection) -> None:
         await connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)")
