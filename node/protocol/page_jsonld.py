@@ -53,9 +53,17 @@ def text_of_html(value: Any, limit: int = DESCRIPTION_LIMIT) -> str:
     return plain_text(_BLOCK_END.sub(lambda m: m.group(0) + " ", value))[:limit]
 
 
-def _http(value: Any) -> str | None:
-    """A link only when it is http(s): a peer's `url` is written into a page's head."""
-    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+# An http(s) URL with none of the characters a URL may not hold unescaped (RFC 3986): a peer's `url`
+# with quotes or angle brackets in it is no link we pass on.
+_HTTP_URL = re.compile(r"^https?://[^\s\"'<>\\^`{|}]+$")
+
+
+def http_url(value: Any) -> str | None:
+    """`value` when it is a plain http(s) URL, else None: what a page may link to or name as a URL."""
+    return value if isinstance(value, str) and _HTTP_URL.match(value) else None
+
+
+_http = http_url
 
 
 def script_text(data: Mapping[str, Any]) -> str:

@@ -246,10 +246,32 @@ async def remote_object(node: Node, object_id: str) -> StoredObject:
     return found
 
 
+def _plain_place(place: Any) -> Any:
+    if not isinstance(place, dict):
+        return place
+    address = place.get("address")
+    if isinstance(address, dict):
+        address = {k: plain_text(v) if isinstance(v, str) else v for k, v in address.items()}
+    elif isinstance(address, str):
+        address = plain_text(address)
+    return {**place, "name": plain_text(str(place.get("name") or "")), "address": address}
+
+
+def _calendar_text(document: dict[str, Any]) -> dict[str, Any]:
+    """The fields a calendar shows, as plain text and plain links: some calendar apps render HTML."""
+    location = document.get("location")
+    return {
+        **document,
+        "name": _name(document),
+        "location": [_plain_place(p) for p in location] if isinstance(location, list) else _plain_place(location),
+        "url": page_jsonld.http_url(document.get("url")),
+    }
+
+
 def agenda_ics(node: Node, stored: StoredObject) -> bytes:
     """One activity as an iCalendar file (protocol/ical.py, as the query API writes its results)."""
     name = _name(stored.document)
-    document = {**stored.document, "name": name}  # a peer's name as plain text in a calendar, too
+    document = _calendar_text(stored.document)
     hit = Hit(id=stored.id, document_json=json.dumps(document), kind=stored.kind, origin=stored.origin,
               distance_km=None, next_start=None)
     page = ResultPage(hits=[hit], self_url=agenda_url(node, stored.id), next_url=None, anchor=node.now())

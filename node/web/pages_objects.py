@@ -13,6 +13,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from node.errors import SportnodeError, bad_request, not_found
+from node.protocol.page_jsonld import http_url as _http
 from node.protocol.page_jsonld import script_text, text_of_html
 from node.protocol.sanitise import plain_text
 from node.services import pages_objects as service
@@ -31,10 +32,6 @@ KIND_NAMES = {"activity": N_("Activiteit"), "organisation": N_("Organisatie"), "
 TEMPLATES = {kind: f"objects/{kind}.html" for kind in KIND_NAMES}
 OG_DESCRIPTION_LIMIT = 200
 ICS_TYPE = "text/calendar"
-
-
-def _http(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
 
 
 def _description(page: ObjectPage) -> str:
