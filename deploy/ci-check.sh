@@ -3,8 +3,8 @@
 #
 #   1. the nginx site passes `nginx -t` (installs nginx if missing; a throwaway self-signed
 #      certificate stands in for Let's Encrypt; /etc/nginx is never read or written);
-#   2. the systemd unit passes `systemd-analyze verify`, and its sandbox stays tight
-#      (`systemd-analyze security`), when systemd-analyze is installed;
+#   2. the systemd units (the node, the nightly backup and its timer) pass `systemd-analyze verify`,
+#      and the node's sandbox stays tight (`systemd-analyze security`), when systemd-analyze is installed;
 #   3. the deploy files agree with the program's own defaults (port, body cap, config path);
 #   4. compose.yaml is valid YAML and points at files that exist (when python3-yaml is there).
 #
@@ -143,6 +143,17 @@ if command -v systemd-analyze >/dev/null 2>&1; then
         fail "systemd-analyze verify complains about deploy/sportnode.service"
     fi
     say "systemd-analyze verify ok"
+
+    # The nightly backup: its service (same stub for the program) and its timer, verified together.
+    sed "s#/opt/sportnode/.venv/bin/sportnode#$tmp/bin/sportnode#" deploy/sportnode-backup.service \
+        > "$tmp/unit/sportnode-backup.service"
+    cp deploy/sportnode-backup.timer "$tmp/unit/"
+    if ! out=$(systemd-analyze verify "$tmp/unit/sportnode-backup.service" "$tmp/unit/sportnode-backup.timer" 2>&1) \
+        || [ -n "$out" ]; then
+        echo "$out" >&2
+        fail "systemd-analyze verify complains about deploy/sportnode-backup.service or .timer"
+    fi
+    say "systemd-analyze verify ok (backup service and timer)"
 
     # --offline (systemd >= 250) scores the unit file without a running systemd. The unit scores
     # about 1.1 of 10; the threshold (in tenths) fails the check if someone loosens the sandbox.
