@@ -48,6 +48,7 @@ class FediHost:
     port: int = field(default_factory=_free_port)
     documents: dict[str, tuple[int, Any]] = field(default_factory=dict)
     received: list[dict[str, Any]] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)  # the paths GET asked for, in order
     runner: web.AppRunner | None = None
 
     @property
@@ -70,6 +71,7 @@ class FediHost:
         if request.method == "POST":
             self.received.append(json.loads(await request.read()))
             return web.Response(status=202)
+        self.fetched.append(request.path_qs)
         status, document = self.documents.get(request.path_qs, self.documents.get(request.path, (404, None)))
         if document is None:
             return web.Response(status=status)

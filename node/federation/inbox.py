@@ -4,8 +4,9 @@ stores nothing.
 
 The order is the answer's order: a request that is not signed, or whose signature does not verify,
 is 401 whatever its body holds (nothing of an unauthenticated body is read); then the body's limits
-and contexts (400); then activities of a kind we do not act on are answered 202 and counted
-(`ignored.py`); then the schema of the kind we do act on (422); then the hosts (403).
+(400); then activities of a kind we do not act on are answered 202 and counted (`ignored.py`); then
+the schema of the kind we do act on (422); then the hosts (403); then, for content only, the contexts
+(400).
 
 Who may say what (DESIGN.md, "Security rules"): the request is signed with a key whose owner is the
 activity's actor; the activity's id, and the id of any object it creates, updates or deletes, are on
@@ -35,6 +36,9 @@ from node.store.federation import RemoteActor, mark_seen, put_remote_actor
 
 log = logging.getLogger(__name__)
 
+# The activities whose object may become content of ours.
+CONTENT_TYPES = ("Create", "Update", "Announce")
+
 
 @dataclass(frozen=True)
 class InboundRequest:
@@ -49,9 +53,7 @@ class _SignerGone(Exception):
 
 
 def _parse(node: Node, body: bytes) -> dict[str, Any]:
-    activity = parse_json_object(body, max_bytes=node.config.max_body_bytes, max_depth=node.config.max_json_depth)
-    inbound.check_context(activity)
-    return activity
+    return parse_json_object(body, max_bytes=node.config.max_body_bytes, max_depth=node.config.max_json_depth)
 
 
 def _validated(node: Node, activity: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +138,7 @@ def _is_actor_object(activity: Mapping[str, Any], actor: RemoteActor) -> bool:
 def _not_acted_on(activity: Mapping[str, Any]) -> str | None:
     """Why a checked activity of a kind we act on is still left aside (its ignored label), or None."""
     kind, obj = activity["type"], activity["object"]
-    if kind in ("Create", "Update", "Announce") and isinstance(obj, Mapping) and remote_objects.kind_of(obj) is None:
+    if kind in CONTENT_TYPES and isinstance(obj, Mapping) and remote_objects.kind_of(obj) is None:
         return ignored.object_type(activity)  # a Note, a Question, ...: not part of our model
     if kind == "Undo" and isinstance(obj, Mapping) and obj.get("type") != "Follow":
         return ignored.object_type(activity)  # the Undo of a Like, say
@@ -174,6 +176,10 @@ async def receive(node: Node, request: InboundRequest) -> None:
     if isinstance(activity.get("type"), str) and activity["type"] not in inbound.INBOUND_TYPES:
         await ignored.ignore(node, activity)
         return
+    if activity.get("type") in CONTENT_TYPES and isinstance(activity.get("object"), list):
+        # GoToSocial sends the votes of a poll as one Create of several Notes: nothing of ours.
+        await ignored.ignore(node, activity, "several-objects")
+        return
     activity = _validated(node, activity)
     check_hosts(activity, actor)
     if activity["type"] == "Update" and _is_actor_object(activity, actor):
@@ -185,9 +191,13 @@ async def receive(node: Node, request: InboundRequest) -> None:
     if activity["type"] == "Announce" and not await remote_objects.follows_host_of(node, actor.id):
         await ignored.ignore(node, activity, "unfollowed-actor")
         return
+    if activity["type"] in CONTENT_TYPES:
+        # Only what we may store is read as linked data: a context we would have to fetch is refused
+        # there, and nowhere else (GoToSocial names one in everything it sends).
+        inbound.check_context(activity)
     # Network work (fetching an announced or linked object) happens before the write transaction.
     prepared = await remote_objects.prepare(node, activity, actor)
-    if prepared is None and activity["type"] in ("Create", "Update", "Announce"):
+    if prepared is None and activity["type"] in CONTENT_TYPES:
         await ignored.ignore(node, activity, "not-modelled")
         return
 
