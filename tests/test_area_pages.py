@@ -8,6 +8,7 @@ import json
 import re
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -259,13 +260,15 @@ async def test_a_peers_hostile_text_is_harmless_and_its_origin_shown(client: Cli
     remote = await store_remote(node, HOSTILE_NAME, HOSTILE_CONTENT)
     for path in (f"/wijk/{KATTENBROEK}", f"/gemeente/{AMERSFOORT}"):
         text, parsed = await page(client, path)
-        assert parsed.items and parsed.items[0]["href"] == remote, path
+        # Shown here, as the search page shows it (/aanbod?id=), with where it comes from.
+        assert parsed.items and parsed.items[0]["href"] == f"{BASE_URL}/aanbod?id={quote(remote, safe='')}", path
         main = text.split('<main', 1)[1].split("</main>", 1)[0]
         for bad in ("<script>alert", "<img", "onerror", "onclick", "javascript:", "<style", "<iframe", "<b>", "<i>"):
             assert bad not in main, (path, bad)
         assert 'Voetbal &#34;in&#34; de buurt' in main  # the name as text, its quotes escaped
-        assert "Kom meedoen" in main
-        assert f'<p class="origin">Bron: <a href="{PEER}/">zwolle.example</a></p>' in main
+        assert f'<p class="origin">Komt van <a href="{PEER}/">zwolle.example</a></p>' in main
+        organiser = f"{BASE_URL}/aanbod?id={quote(PEER + '/organisations/de-zwaluwen', safe='')}"
+        assert f'<a href="{organiser}">De Zwaluwen &#34;Zwolle&#34;</a>' in main
         assert "De Zwaluwen &#34;Zwolle&#34;" in main
 
 

@@ -8,46 +8,24 @@ services/coverage.py's, not computed again here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from urllib.parse import urlsplit
 
 from node.errors import not_found
-from node.protocol.formats import Hit, ResultPage, place_of
+from node.protocol.formats import ResultPage
 from node.protocol.query_params import parse_search
-from node.protocol.sanitise import plain_text
 from node.protocol.vocab import Concept
 from node.services.areas import Municipality, Neighbourhood
 from node.services.coverage import DEFAULT_RADIUS_KM, Coverage, coverage
 from node.services.node import Node
 from node.services.query import anchor_at, filters_of, search
+from node.store import search_pages
 from node.store.area_pages import Organiser, count_per_wijk, organisers
 from node.store.query import Filters
 
 OFFERING = "activity,course"
 RESULTS = 20  # the first results on the page; the search page has the rest
 ORGANISERS = 50
-SUMMARY_CHARACTERS = 160
-
-
-@dataclass(frozen=True)
-class Item:
-    """One result as the page lists it: plain text only (names and descriptions of other servers too)."""
-
-    href: str
-    kind: str
-    name: str
-    summary: str
-    sport: Concept | None
-    place: str  # the place's name and locality, or ""
-    lat: float | None
-    lon: float | None
-    next_start: datetime | None
-    free: bool
-    origin: str | None  # the home page of the node it comes from, when that is not this node
-    origin_host: str | None
 
 
 @dataclass(frozen=True)
@@ -79,7 +57,8 @@ class AreaPage:
     wijk: Neighbourhood | None
     lat: float  # the area's centroid
     lon: float
-    items: list[Item]
+    results: ResultPage  # the first results, soonest first (web/result_view.py dresses them)
+    organiser_names: dict[str, str]  # organiser id -> name, for the results
     total: int
     sports: list[SportCount]
     coverage: Coverage
@@ -106,55 +85,6 @@ def find_municipality(node: Node, code: str) -> Municipality:
     if found is None:
         raise not_found(f"{code} is not a CBS municipality code of 2025")
     return found
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/"
-
-
-def _summary(document: Mapping[str, Any]) -> str:
-    text = plain_text(str(document.get("summary") or document.get("content") or ""))
-    if len(text) <= SUMMARY_CHARACTERS:
-        return text
-    return text[:SUMMARY_CHARACTERS].rsplit(" ", 1)[0] + " …"
-
-
-def _free(document: Mapping[str, Any]) -> bool:
-    if document.get("isAccessibleForFree") is True:
-        return True
-    offers = document.get("offers")
-    if not isinstance(offers, list) or not offers:
-        return False
-    return all(isinstance(o, dict) and o.get("price") in (0, 0.0, "0") for o in offers)
-
-
-def _coordinate(value: Any, limit: float) -> float | None:
-    return float(value) if isinstance(value, int | float) and abs(value) <= limit else None
-
-
-def item_of(node: Node, hit: Hit) -> Item:
-    document = hit.document
-    place = place_of(document)
-    address = place.get("address")
-    address = address if isinstance(address, dict) else {}
-    where = [plain_text(str(part)) for part in (place.get("name"), address.get("addressLocality")) if part]
-    sport = document.get("sport")
-    own = hit.id.startswith(node.config.base_url + "/")
-    return Item(
-        href=hit.id,
-        kind=hit.kind,
-        name=plain_text(str(document.get("name") or "")) or hit.id,
-        summary=_summary(document),
-        sport=node.vocabulary.sports.resolve(sport) if isinstance(sport, str) else None,
-        place=", ".join(dict.fromkeys(w for w in where if w)),
-        lat=_coordinate(place.get("latitude"), 90),
-        lon=_coordinate(place.get("longitude"), 180),
-        next_start=hit.next_start,
-        free=_free(document),
-        origin=None if own else _origin(hit.id),
-        origin_host=None if own else urlsplit(hit.id).netloc,
-    )
 
 
 def _sports(node: Node, page: ResultPage) -> list[SportCount]:
@@ -191,6 +121,7 @@ async def _page(
     found = await coverage(node, municipality, wijk, DEFAULT_RADIUS_KM)
     async with node.db.read() as db:
         organised = await organisers(db, filters, anchor, limit=ORGANISERS)
+        names = await search_pages.names(db, [o for h in page.hits if isinstance(o := h.document.get("attributedTo"), str)])
         per_wijk: dict[str, int] = {}
         if wijken:
             # By wijk alone, as /api/search?neighbourhood=CODE counts, not within the municipality's matches.
@@ -206,7 +137,8 @@ async def _page(
         wijk=wijk,
         lat=area.lat,
         lon=area.lon,
-        items=[item_of(node, hit) for hit in page.hits],
+        results=page,
+        organiser_names=names,
         total=page.total or 0,
         sports=_sports(node, page),
         coverage=found,

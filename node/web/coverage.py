@@ -21,8 +21,8 @@ from node.services.node import Node
 from node.web.appkeys import NODE
 from node.web.map_settings import MAP_SCRIPTS, MAP_STYLESHEETS, map_attributes
 from node.web.negotiation import HTML, JSON, choose
-from node.web.pages_areas import concept_label
 from node.web.render import html_response
+from node.web.result_view import concept_label
 
 DEFINITION = (
     "A target group has a gap in a wijk when no current activity for that group (or a narrower one) lies "

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
-from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
-from node.protocol.local_time import AMSTERDAM
-from node.protocol.vocab import Concept
 from node.services.pages_areas import AreaPage, municipality_page, wijk_page
+from node.store.area_pages import Organiser
 from node.web import i18n
 from node.web.appkeys import NODE
 from node.web.map_settings import MAP_SCRIPTS, MAP_STYLESHEETS, map_attributes
 from node.web.render import html_response
+from node.web.result_view import concept_label, item_of
 
 NEARBY_KM = {"wijk": 5, "gemeente": 10}  # the radius of "search nearby" when an area has nothing
-
-
-def concept_label(concept: Concept) -> str:
-    return concept.label_en if i18n.current_language.get() == "en" and concept.label_en else concept.label_nl
-
-
-def when(moment: datetime) -> str:
-    """'dinsdag 8 december, 10:45' in the page's language, Amsterdam time."""
-    return format_datetime(moment, "EEEE d MMMM, HH:mm", tzinfo=AMSTERDAM, locale=i18n.current_language.get())
 
 
 def number(value: float) -> str:
@@ -50,6 +39,14 @@ def _json_ld(page: AreaPage, url: str) -> dict[str, Any]:
     return area
 
 
+def organiser_url(organiser: Organiser, base_url: str) -> str:
+    """Our own organisation's page; another host's that this node holds is shown here (/aanbod?id=), as
+    the search results are; one it does not hold is linked where it lives."""
+    if organiser.id.startswith(base_url + "/") or organiser.name is None:
+        return organiser.id
+    return f"{base_url}/aanbod?id={quote(organiser.id, safe='')}"
+
+
 def _search_url(base_url: str, **params: str | float) -> str:
     return f"{base_url}/zoeken?{urlencode(params)}"
 
@@ -63,6 +60,12 @@ def _respond(request: web.Request, page: AreaPage, kind: str) -> web.StreamRespo
         "areas/area.html",
         page=page,
         kind=kind,
+        items=[
+            item_of(hit, base_url=base, vocabulary=node.vocabulary, organisers=page.organiser_names,
+                    today=node.clock().date())
+            for hit in page.results.hits
+        ],
+        organiser_url=lambda organiser: organiser_url(organiser, base),
         canonical=url,
         json_ld=_json_ld(page, url),
         all_url=_search_url(base, **page.search),
@@ -73,7 +76,6 @@ def _respond(request: web.Request, page: AreaPage, kind: str) -> web.StreamRespo
         + (f"#{page.wijk.code}" if page.wijk else ""),
         nearby_km=NEARBY_KM[kind],
         label=concept_label,
-        when=when,
         number=number,
         map_stylesheets=MAP_STYLESHEETS,
         map_scripts=MAP_SCRIPTS,
