@@ -173,10 +173,14 @@ async def test_other_pages_refuse_to_be_framed(client: Client, offering: dict[st
         assert response.headers["Content-Type"].startswith("text/html"), path
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
         assert response.headers["X-Frame-Options"] == "DENY", path
+        assert "frame-src" not in response.headers["Content-Security-Policy"], path
     for path in ("/widget", "/widget/fragment", "/widget/maken"):
         response = await client.get(path, headers={"Accept": "text/html"})
         assert "frame-ancestors *" in response.headers["Content-Security-Policy"], path
         assert "X-Frame-Options" not in response.headers, path
+    # The editor's page frames its preview, the node's own /widget, and nothing else.
+    maker = await client.get("/widget/maken", headers={"Accept": "text/html"})
+    assert "frame-src 'self'" in maker.headers["Content-Security-Policy"]
     # A path that only starts like the widget's is an ordinary page.
     response = await client.get("/widgetje", headers={"Accept": "text/html"})
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]

@@ -31,6 +31,8 @@ def content_security_policy(img_sources: Iterable[str], framable: bool) -> str:
             "base-uri 'none'",
             "manifest-src 'self'",
             "frame-ancestors *" if framable else "frame-ancestors 'none'",
+            # The widget editor (/widget/maken) shows its preview: the node's own /widget in a frame.
+            *(["frame-src 'self'"] if framable else []),
         ]
     )
 
