@@ -78,6 +78,8 @@ def _tidy(name: str, value: str) -> str:
         value = value.replace("€", "").replace(",", ".").strip()
     if name == "postcode":
         value = " ".join(value.upper().split())
+        if match := POSTCODE.match(value):
+            value = " ".join(filter(None, match.groups()))  # as Dutch addresses write it: "3811 AB"
     return value
 
 
@@ -121,7 +123,7 @@ class SearchPage:
 
 
 async def place_postcode(node: Node, text: str) -> Point | FieldError:
-    match = POSTCODE.match(text)
+    match = POSTCODE.match(text.strip())
     if match is None:
         return FieldError("/postcode", "postcode: not a Dutch postcode (1234 AB)")
     async with node.db.read() as db:
@@ -143,12 +145,23 @@ def _checked(node: Node, items: Items) -> tuple[SearchParams, store.Filters]:
 
 
 def closure_counts(node: Node, facet: Sequence[Mapping[str, object]]) -> list[tuple[str, int]]:
-    """A sport facet (one sport per object) as counts of each sport it names with everything under it:
-    what a filter on that sport finds among the matches."""
-    exact = {str(entry["value"]): int(str(entry["count"])) for entry in facet}
+    """A sport facet (one sport per object) as counts of each sport with everything under it, for every
+    sport that has any: what a filter on that sport finds among the matches."""
     sports = node.vocabulary.sports
-    found = [(uri, sum(exact.get(u, 0) for u in sports.narrower_closure(uri)) or exact[uri]) for uri in exact]
-    return sorted(found, key=lambda pair: -pair[1])
+    totals: dict[str, int] = {}
+    for entry in facet:
+        uri, count = str(entry["value"]), int(str(entry["count"]))
+        # The sport and every concept above it, each once (a sport may sit under two broader ones).
+        above, todo = {uri}, [uri]
+        while todo:
+            concept = sports.resolve(todo.pop())
+            for parent in concept.broader if concept else ():
+                if parent not in above:
+                    above.add(parent)
+                    todo.append(parent)
+        for each in above:
+            totals[each] = totals.get(each, 0) + count
+    return sorted(totals.items(), key=lambda pair: -pair[1])
 
 
 def concept_groups(node: Node) -> dict[str, frozenset[str]]:
@@ -172,6 +185,7 @@ async def search_page(node: Node, page: PageQuery, page_url: Callable[[str | Non
         params, filters = _checked(node, found.api_items + tuple(("cursor", c) for c in page.values("cursor")))
     except SportnodeError as error:
         found.errors.extend(_relevant(error.fields, found.errors))
+        found.errors.extend(_names_unknown(node, found.api_items, error.fields))
         return found
     if found.errors:
         return found
@@ -193,6 +207,17 @@ async def search_page(node: Node, page: PageQuery, page_url: Callable[[str | Non
     if found.total == 0:
         found.widenings = await _widenings(node, page, found)
     return found
+
+
+def _names_unknown(node: Node, items: Items, errors: Sequence[FieldError]) -> list[FieldError]:
+    """The unknown concepts and areas among the parameters that parsed, so that every error is shown at
+    once (parse_search stops before the vocabulary is asked)."""
+    failed = {error.path.lstrip("/").split("/", 1)[0] for error in errors}
+    try:
+        query.filters_of(node, parse_search(_raw(tuple((k, v) for k, v in items if k not in failed))))
+    except SportnodeError as error:
+        return [e for e in error.fields if e.path.lstrip("/") not in failed]
+    return []
 
 
 def _relevant(errors: Sequence[FieldError], before: Sequence[FieldError]) -> list[FieldError]:
