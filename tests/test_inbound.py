@@ -235,7 +235,7 @@ def test_the_mobilizon_event(objects: SchemaSet, sports: ConceptList) -> None:
     assert document["id"] == event["id"] and document["type"] == "Event"
     assert document["attributedTo"] == "https://mobilizon.fr/@metacartes"
     assert document["name"] == "My first event"
-    assert document["content"] == event["content"]  # as sent: sanitised only when rendered
+    assert document["content"] == event["content"]  # as sent: remote_text.cleaned cleans it when stored
     assert document["startTime"] == "2018-02-12T14:08:20Z" and "endTime" not in document
     assert document["url"] == event["url"]
     assert document["published"] == document["updated"] == "2018-02-12T14:08:20Z"

@@ -30,7 +30,7 @@ from node.federation.actors import node_key, same_host
 from node.federation.http import FetchError, Gone
 from node.federation.outbox import announce_all_in, announce_in
 from node.federation.places import check_coordinates
-from node.protocol import inbound
+from node.protocol import inbound, remote_text
 from node.protocol.jsonld import OBJECT_CONTEXT, compact_our_terms
 from node.protocol.objects import tombstone_document
 from node.services.node import Node
@@ -90,7 +90,8 @@ def origin_prefix(url: str) -> str:
 
 
 def map_object(node: Node, document: Mapping[str, Any], origin: str, at: str, via: str = "") -> Prepared | None:
-    """Our model of a remote object, validated; None for a type we do not model (a Note, say)."""
+    """Our model of a remote object, its text cleaned (`remote_text`) and its coordinates checked,
+    validated; None for a type we do not model (a Note, say)."""
     document = compact_our_terms(document)
     kind = kind_of(document)
     if kind is None:
@@ -99,7 +100,7 @@ def map_object(node: Node, document: Mapping[str, Any], origin: str, at: str, vi
         dropped: list[FieldError] = []
         mapped = inbound.event_to_activity(document, sports=node.vocabulary.sports, received=node.now(), at=at,
                                            dropped=dropped)
-        mapped = check_coordinates(mapped, node.areas)
+        mapped = check_coordinates(remote_text.cleaned(mapped), node.areas)
         errors = node.object_schemas.errors("remote-activity", mapped)
         if errors and "location" in mapped and all(e.path.startswith("/location") for e in errors):
             # A place that does not fit our model does not sink its event: the event is kept without it.
@@ -109,7 +110,8 @@ def map_object(node: Node, document: Mapping[str, Any], origin: str, at: str, vi
         for problem in dropped:
             log.info("%s: left out %s (%s)", mapped.get("id"), problem.path, problem.message)
     else:
-        mapped = {"@context": OBJECT_CONTEXT, **{k: v for k, v in document.items() if k != "@context"}}
+        mapped = remote_text.cleaned({"@context": OBJECT_CONTEXT, **{k: v for k, v in document.items()
+                                                                      if k != "@context"}})
         mapped.setdefault("published", node.now())
         mapped.setdefault("updated", mapped["published"])
         if kind == "place":

@@ -81,8 +81,8 @@ def event_to_activity(
 ) -> dict[str, Any]:
     """A remote AS2 Event (ours, Mobilizon's, Gancio's) as our activity document (remote-activity.json).
 
-    Kept: the remote `id`, the author's id from `attributedTo`, name, content and summary AS SENT (remote
-    HTML: sanitise before rendering), startTime/endTime, the page `url`, addressing with the public
+    Kept: the remote `id`, the author's id from `attributedTo`, name, content and summary as sent (the
+    federation layer cleans them when it stores the event: `remote_text.cleaned`), startTime/endTime, the page `url`, addressing with the public
     collection spelled out, the location as a Place or VirtualLocation, and our own nodes' terms
     (eventSchedule, targetGroup, ageRange, offers, the buurtsportcoach criteria, ...). `sport` is the
     sender's concept if we know it, else the first hashtag, category or run of words in the name that
