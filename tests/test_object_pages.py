@@ -228,6 +228,24 @@ async def test_an_events_json_ld_has_the_fields_search_engines_read(
     assert float(graph.value(offer, SDO.price)) == 2.5 and graph.value(offer, SDO.priceCurrency) == Literal("EUR")  # type: ignore[arg-type]
 
 
+async def test_script_end_tags_in_our_own_text_stay_text_in_the_page_and_its_json_ld(
+    client: TestClient[Any, Any], club: dict[str, Any]
+) -> None:
+    """An organisation may write "</script>" in a name or description: our text is escaped text, so it
+    reaches the JSON-LD as those characters, which must not end the <script> element."""
+    place = await create(client, club, "places", place_input())
+    name = "Gym &lt;/script&gt;<script>alert(1)</script>"
+    description = "Neem mee: </script><script>alert(2)</script> <!-- en een handdoek"
+    activity = await create(client, club, "activities", activity_input(place["id"], name=name, description=description))
+    page, text = await get_page(client, activity["id"])
+    assert text.count("<script") == text.count('<script type="application/ld+json">') + text.count("<script src=")
+    assert len(page.json_ld) == 1 and "<" not in page.json_ld[0]
+    data = json.loads(page.json_ld[0])
+    assert "</script>" in data["description"] and "<!--" in data["description"]
+    assert data["name"].startswith("Gym")
+    assert "Neem mee: </script><script>alert(2)</script> <!-- en een handdoek" in page.text
+
+
 async def test_the_next_sessions_follow_the_search_apis_rules(
     client: TestClient[Any, Any], club: dict[str, Any], clock: Clock
 ) -> None:

@@ -18,10 +18,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from node.protocol.local_time import iso_local
 from node.protocol.occurrences import Occurrence
+from node.protocol.openactive import iso_duration
 from node.protocol.sanitise import plain_text
 
 SCHEMA_CONTEXT = "https://schema.org"
@@ -72,7 +74,11 @@ def script_text(data: Mapping[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
-def postal_address(address: Any) -> dict[str, Any] | str | None:
+# CBS municipality code -> its province's name, for addressRegion (the caller looks up the few it needs).
+Regions = Mapping[str, str]
+
+
+def postal_address(address: Any, region: str | None = None) -> dict[str, Any] | str | None:
     if isinstance(address, str):
         return _text(address)
     if not isinstance(address, Mapping):
@@ -81,12 +87,13 @@ def postal_address(address: Any) -> dict[str, Any] | str | None:
         {
             "@type": "PostalAddress",
             **{key: _text(address.get(key)) for key in ("streetAddress", "postalCode", "addressLocality")},
+            "addressRegion": _text(address.get("addressRegion")) or region,
             "addressCountry": _text(address.get("addressCountry")) or None,
         }
     )
 
 
-def place(document: Mapping[str, Any]) -> dict[str, Any]:
+def place(document: Mapping[str, Any], regions: Regions) -> dict[str, Any]:
     lat, lon = document.get("latitude"), document.get("longitude")
     has_geo = isinstance(lat, (int, float)) and isinstance(lon, (int, float))
     return _compact(
@@ -94,18 +101,18 @@ def place(document: Mapping[str, Any]) -> dict[str, Any]:
             "@type": "Place",
             "@id": _http(document.get("id")),
             "name": _text(document.get("name")),
-            "address": postal_address(document.get("address")),
+            "address": postal_address(document.get("address"), regions.get(str(document.get("municipalityCode")))),
             "geo": {"@type": "GeoCoordinates", "latitude": lat, "longitude": lon} if has_geo else None,
             "url": _http(document.get("id")),
         }
     )
 
 
-def _locations(document: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
+def _locations(document: Mapping[str, Any], regions: Regions) -> tuple[list[dict[str, Any]], str]:
     """The event's location(s) and its attendance mode."""
     found = document.get("location")
     entries = found if isinstance(found, list) else [found] if isinstance(found, Mapping) else []
-    places = [place(e) for e in entries if isinstance(e, Mapping) and e.get("type") == "Place"]
+    places = [place(e, regions) for e in entries if isinstance(e, Mapping) and e.get("type") == "Place"]
     virtual = [
         _compact({"@type": "VirtualLocation", "url": _http(e.get("url")), "name": _text(e.get("name"))})
         for e in entries
@@ -152,6 +159,14 @@ def _schedule(schedule: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
+def _duration(start: Any, end: Any) -> str | None:
+    try:
+        minutes = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() // 60
+    except (TypeError, ValueError):
+        return None
+    return iso_duration(int(minutes)) if minutes > 0 else None
+
+
 def _age(age: Any) -> str | None:
     """schema.org typicalAgeRange: "65-", "6-12"."""
     if not isinstance(age, Mapping) or ("minValue" not in age and "maxValue" not in age):
@@ -160,21 +175,26 @@ def _age(age: Any) -> str | None:
 
 
 def event(
-    document: Mapping[str, Any], occurrences: Sequence[Occurrence], organiser: Mapping[str, Any] | None
+    document: Mapping[str, Any], occurrences: Sequence[Occurrence], organiser: Mapping[str, Any] | None,
+    regions: Regions,
 ) -> dict[str, Any]:
     """An activity as a schema.org Event at its next session (else its first, when none is coming)."""
     url = document["id"]
     schedule = document.get("eventSchedule")
     start: str | None = None
     end: str | None = None
+    duration: str | None = None
     if occurrences:
         start = iso_local(occurrences[0].start)
-        end = iso_local(occurrences[0].end) if occurrences[0].end else None
+        if occurrences[0].end:
+            end = iso_local(occurrences[0].end)
+            duration = iso_duration(int((occurrences[0].end - occurrences[0].start).total_seconds() // 60))
     elif not isinstance(schedule, Mapping):
         start, end = document.get("startTime"), document.get("endTime")
+        duration = _duration(start, end)
     elif isinstance(schedule.get("startDate"), str):
         start = schedule["startDate"]
-    locations, mode = _locations(document)
+    locations, mode = _locations(document, regions)
     return _compact(
         {
             "@context": SCHEMA_CONTEXT,
@@ -185,6 +205,7 @@ def event(
             "description": text_of_html(document.get("content") or document.get("summary")) or None,
             "startDate": start,
             "endDate": end,
+            "duration": duration,
             "eventSchedule": _schedule(schedule) if isinstance(schedule, Mapping) else None,
             "eventStatus": "https://schema.org/EventScheduled",
             "eventAttendanceMode": ATTENDANCE[mode],
@@ -219,11 +240,11 @@ def organisation(document: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
-def place_page(document: Mapping[str, Any]) -> dict[str, Any]:
-    return {"@context": SCHEMA_CONTEXT, **place(document)}
+def place_page(document: Mapping[str, Any], regions: Regions) -> dict[str, Any]:
+    return {"@context": SCHEMA_CONTEXT, **place(document, regions)}
 
 
-def course(document: Mapping[str, Any], organiser: Mapping[str, Any] | None) -> dict[str, Any]:
+def course(document: Mapping[str, Any], organiser: Mapping[str, Any] | None, regions: Regions) -> dict[str, Any]:
     url = document["id"]
     # `provider` is the name of whoever gives the course, when that is not the organisation that lists it.
     named = _text(document.get("provider"))
@@ -241,7 +262,7 @@ def course(document: Mapping[str, Any], organiser: Mapping[str, Any] | None) -> 
                     "startDate": instance.get("startDate"),
                     "endDate": instance.get("endDate"),
                     "eventAttendanceMode": ATTENDANCE.get(str(instance.get("courseMode"))),
-                    "location": place(location) if isinstance(location, Mapping) else None,
+                    "location": place(location, regions) if isinstance(location, Mapping) else None,
                     "offers": offers(instance.get("offers"), url),
                 }
             )

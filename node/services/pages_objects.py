@@ -201,6 +201,20 @@ def _areas(node: Node, document: dict[str, Any], place: dict[str, Any] | None) -
     return (municipality.name if municipality else None), (wijk.name if wijk else None)
 
 
+def _regions(node: Node, document: dict[str, Any]) -> dict[str, str]:
+    """The province of each municipality the document's places are in (addressRegion)."""
+    location = document.get("location")
+    places = [document] + (location if isinstance(location, list) else [location])
+    places += [i.get("location") for i in document.get("hasCourseInstance") or () if isinstance(i, dict)]
+    found = {}
+    for place in places:
+        code = place.get("municipalityCode") if isinstance(place, dict) else None
+        municipality = node.areas.municipalities.get(code) if isinstance(code, str) else None
+        if municipality is not None:
+            found[municipality.code] = municipality.province_name
+    return found
+
+
 async def object_page(node: Node, stored: StoredObject) -> ObjectPage:
     """Everything the page of a live object shows."""
     now = node.clock()
@@ -210,12 +224,13 @@ async def object_page(node: Node, stored: StoredObject) -> ObjectPage:
     occurrences = next_occurrences(document, now) if kind in ("activity", "course") else []
     organiser = await _organiser(node, document) if kind != "organisation" else None
     organiser_document = organiser.document if organiser else None
+    regions = _regions(node, document)
     if kind == "activity":
-        json_ld = page_jsonld.event(document, occurrences, organiser_document)
+        json_ld = page_jsonld.event(document, occurrences, organiser_document, regions)
     elif kind == "course":
-        json_ld = page_jsonld.course(document, organiser_document)
+        json_ld = page_jsonld.course(document, organiser_document, regions)
     elif kind == "place":
-        json_ld = page_jsonld.place_page(document)
+        json_ld = page_jsonld.place_page(document, regions)
     else:
         json_ld = page_jsonld.organisation(document)
     activities: list[Item] = []
