@@ -12,6 +12,8 @@ each statement and COMMIT, which bounded the inbox at ~150/s however many reques
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -29,20 +31,39 @@ PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA forei
 # size and so how long the writer is held at a time).
 GROUP_LIMIT = 128
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
 Work = Callable[[aiosqlite.Connection], Awaitable[Any]]
 Outcome = tuple[Any, BaseException | None]  # what a grouped work returned, or what it raised
 
 
-def migrations() -> list[tuple[int, str]]:
-    """(version, SQL) for every file `NNNN_name.sql` in store/migrations, in order."""
+def migration_files() -> list[tuple[int, str, str]]:
+    """(version, name, SQL) for every file `NNNN_name.sql` in store/migrations, in order."""
     folder = resources.files("node.store") / "migrations"
     found = [
-        (int(f.name.split("_", 1)[0]), f.read_text(encoding="utf-8"))
+        (int(f.name.split("_", 1)[0]), f.name.removesuffix(".sql"), f.read_text(encoding="utf-8"))
         for f in folder.iterdir()
         if f.name.endswith(".sql")
     ]
     return sorted(found)
+
+
+def migrations() -> list[tuple[int, str]]:
+    """(version, SQL) for every migration, in order."""
+    return [(version, sql) for version, _, sql in migration_files()]
+
+
+# What a migration reports: (its file name, seconds so far, finished). Called from SQLite's thread
+# while it runs (every `progress_every` seconds), and once more when it is done.
+Progress = Callable[[str, float, bool], None]
+
+
+def log_progress(name: str, seconds: float, finished: bool) -> None:
+    if finished:
+        log.info("migration %s applied in %.2f s", name, seconds)
+    else:
+        log.info("migration %s still running after %.0f s ...", name, seconds)
 
 
 async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:
@@ -65,8 +86,14 @@ class _Grouped:
 
 
 class Database:
-    def __init__(self, path: Path, readers: int = 3) -> None:
+    # How often a long migration reports that it is still running: at most every `progress_every`
+    # seconds, looked at every `progress_steps` SQLite virtual machine steps (a few ms of work).
+    progress_every = 10.0
+    progress_steps = 100_000
+
+    def __init__(self, path: Path, readers: int = 3, progress: Progress | None = None) -> None:
         self.path = path
+        self._progress = progress
         self._reader_count = readers
         self._writer: aiosqlite.Connection | None = None
         self._grouped: list[_Grouped] = []  # waiting for a transaction, in arrival order
@@ -121,13 +148,39 @@ class Database:
         async with connection.execute("SELECT coalesce(max(version), 0) FROM schema_version") as cursor:
             row = await cursor.fetchone()
         current = int(row[0]) if row else 0
-        for version, sql in migrations():
-            if version <= current:
-                continue
-            # executescript commits first, so the migration and its version row go in one script.
-            await connection.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO schema_version VALUES ({version});\nCOMMIT;"
-            )
+        pending = [(version, name, sql) for version, name, sql in migration_files() if version > current]
+        # An upgrade of a database that holds data is worth a line per migration (some rebuild large
+        # tables and take minutes on a big aggregator); a new database only creates empty tables.
+        report = self._progress or (log_progress if current else None)
+        if pending and current:
+            log.info("upgrading %s from schema %d to %d", self.path, current, pending[-1][0])
+        for version, name, sql in pending:
+            started = time.monotonic()
+            if report is not None:
+                await connection.set_progress_handler(self._ticker(report, name, started), self.progress_steps)
+            try:
+                # executescript commits first, so the migration and its version row go in one script.
+                await connection.executescript(
+                    f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO schema_version VALUES ({version});\nCOMMIT;"
+                )
+            finally:
+                if report is not None:
+                    await connection.set_progress_handler(cast(Callable[[], int | None], None), 0)
+            if report is not None:
+                report(name, time.monotonic() - started, True)
+
+    def _ticker(self, report: Progress, name: str, started: float) -> Callable[[], int]:
+        """SQLite's progress handler: report every `progress_every` s."""
+        last = [started]
+
+        def tick() -> int:
+            now = time.monotonic()
+            if now - last[0] >= self.progress_every:
+                last[0] = now
+                report(name, now - started, False)
+            return 0  # go on
+
+        return tick
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
