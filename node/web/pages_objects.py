@@ -7,12 +7,14 @@ whole view) with the same templates, saying where it comes from; `rel=canonical`
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
 from markupsafe import Markup
 
 from node.errors import SportnodeError, bad_request, not_found
+from node.protocol.formats import Hit
 from node.protocol.page_jsonld import http_url as _http
 from node.protocol.page_jsonld import script_text, text_of_html
 from node.protocol.sanitise import plain_text
@@ -26,6 +28,7 @@ from node.web.i18n import gettext as _
 from node.web.map_settings import MAP_SCRIPTS, MAP_STYLESHEETS, map_attributes
 from node.web.object_words import Words
 from node.web.render import html_response
+from node.web.result_view import ResultItem, item_of
 
 KIND_NAMES = {"activity": N_("Activiteit"), "organisation": N_("Organisatie"), "place": N_("Locatie"),
               "course": N_("Cursus")}
@@ -39,31 +42,12 @@ def _description(page: ObjectPage) -> str:
     return plain if len(plain) <= OG_DESCRIPTION_LIMIT else plain[: OG_DESCRIPTION_LIMIT - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _list_item(item: Item, words: Words) -> dict[str, Any]:
-    """A listed activity, course or place in a few short lines."""
-    document = item.document
-    when = ""
-    schedule = document.get("eventSchedule")
-    if isinstance(schedule, dict):
-        when = words.schedule(schedule)
-        if item.next:
-            when += ", " + _("volgende keer %(date)s") % {"date": words.date(item.next.start)}
-    elif item.next:
-        when = words.occurrence(item.next)
-    place = service.place_of(document)
-    where = ""
-    if place and place is not document:
-        address = place.get("address")
-        locality = address.get("addressLocality") if isinstance(address, dict) else None
-        where = words.joined([plain_text(str(place.get("name") or "")), plain_text(str(locality or ""))])
-    elif place and isinstance(place.get("address"), dict):
-        address = place["address"]
-        where = words.joined([plain_text(str(address.get(k) or "")) for k in ("streetAddress", "addressLocality")])
-    cost = ""
-    if item.kind == "activity":
-        cost = words.price(document.get("offers"), document.get("isAccessibleForFree"))
-    return {"name": item.name, "url": item.url, "when": when, "where": where, "cost": cost,
-            "point": service.point_of(place)}
+def _results(node: Any, items: list[Item], words: Words) -> list[ResultItem]:
+    """Listed activities, courses or places as the search page shows its results (web/result_view)."""
+    hits = [Hit(id=i.id, document_json=json.dumps(i.document), kind=i.kind, origin=i.id if i.remote else None,
+                distance_km=None, next_start=i.next.start if i.next else None) for i in items]
+    return [item_of(hit, base_url=node.config.base_url, vocabulary=node.vocabulary, organisers={}, today=words.today)
+            for hit in hits]
 
 
 def _instances(node_page: ObjectPage, node: Any, words: Words) -> list[dict[str, Any]]:
@@ -109,9 +93,9 @@ async def render_page(request: web.Request, found: StoredObject) -> web.Response
         "place_url": service.page_url(node, place_id) if place_id and place_id != page.canonical else None,
         "website": _http(page.document.get("url")),
         "website_text": _("Aanmelden of meer informatie") if activity else _("Naar de website"),
-        "activities": [(i, _list_item(i, words)) for i in page.activities],
-        "courses": [(i, _list_item(i, words)) for i in page.courses],
-        "places": [(i, _list_item(i, words)) for i in page.places],
+        "activities": _results(node, page.activities, words),
+        "courses": _results(node, page.courses, words),
+        "places": _results(node, page.places, words),
         "instances": _instances(page, node, words) if page.kind == "course" else [],
     }
     response = html_response(request, TEMPLATES[page.kind], **context)
