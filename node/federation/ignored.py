@@ -16,6 +16,7 @@ from typing import Any
 
 import aiosqlite
 
+from node import observe
 from node.services.node import Node
 from node.store.inbox_log import OTHER, count_ignored
 
@@ -45,6 +46,7 @@ async def ignore(node: Node, activity: Mapping[str, Any], detail: str | None = N
     """Count the activity as ignored (in a grouped write, like the activities that are applied)."""
     what = label(activity, detail)
     log.info("ignored %s (%s)", str(activity.get("id"))[:300], what)
+    observe.inbox_ignored(detail)  # for /metrics
 
     async def write(db: aiosqlite.Connection) -> None:
         await count_ignored(db, what, node.now())

@@ -23,6 +23,7 @@ from typing import Any
 
 import aiosqlite
 
+from node import observe
 from node.errors import forbidden, invalid_input, unauthorized
 from node.federation import follows, ignored, remote_objects, sync
 from node.federation.actors import ACTOR_TYPES, actor_for_key, host_of, parse_actor, same_host
@@ -211,6 +212,7 @@ async def receive(node: Node, request: InboundRequest) -> None:
     # this returns, so that the caller answers 202, only once this one is committed.
     if not await node.db.grouped_write(apply):
         log.info("already applied %s; ignored", activity["id"])
+        observe.inbox_duplicate()  # for /metrics
         return
     if activity["type"] == "Accept":
         sync.schedule_backfill(node, actor.id)
