@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import tomllib
@@ -39,10 +40,15 @@ class Config:
     activity_list: Path | None = None
     role: str = "node"  # or "aggregator": re-publishes what it holds to its own followers
     follow: tuple[str, ...] = ()
+    # Hosts an Announce may make us fetch from besides those we follow (docs/federation.md); "*" is any.
+    trust: tuple[str, ...] = ()
     reconcile_minutes: int = 15
     # The map's tiles (docs/operator.md: the default server's usage policy); "" draws markers on a blank map.
     tile_url: str = DEFAULT_TILE_URL
     tile_attribution: str = DEFAULT_TILE_ATTRIBUTION
+    # Who may read /metrics: addresses or networks (docs/operator.md, "Monitoring").
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    log_format: str = "text"  # or "json": one JSON object per line
 
     @property
     def is_aggregator(self) -> bool:
@@ -73,10 +79,13 @@ SETTINGS: tuple[tuple[str, str, type, Any], ...] = (
     ("federation", "allow_domains", list, []),
     ("federation", "block_domains", list, []),
     ("federation", "follow", list, []),
+    ("federation", "trust", list, []),
     ("federation", "reconcile_minutes", int, 15),
     ("openactive", "activity_list", str, ""),
     ("web", "tile_url", str, DEFAULT_TILE_URL),
     ("web", "tile_attribution", str, DEFAULT_TILE_ATTRIBUTION),
+    ("metrics", "allow", list, ["127.0.0.1", "::1"]),
+    ("logging", "format", str, "text"),
 )
 
 
@@ -121,6 +130,16 @@ def check_tile_url(url: str, development: bool) -> str:
     return url
 
 
+def check_networks(entries: list[str]) -> tuple[str, ...]:
+    """Addresses or networks ("127.0.0.1", "10.0.0.0/8", "::1"), each checked as one."""
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            raise ConfigError(f"[metrics] allow must list IP addresses or networks, not {entry!r}") from None
+    return tuple(entry.strip() for entry in entries)
+
+
 def parse_config(raw: dict[str, Any], relative_to: Path) -> Config:
     values = {f"{s}.{k}": _setting(raw, s, k, t, d) for s, k, t, d in SETTINGS}
     development = values["node.development"]
@@ -141,10 +160,15 @@ def parse_config(raw: dict[str, Any], relative_to: Path) -> Config:
         activity_list=_optional_path(values["openactive.activity_list"], relative_to),
         role=values["node.role"],
         follow=tuple(t.strip() for t in values["federation.follow"]),
+        trust=tuple(d.strip().lower() for d in values["federation.trust"]),
         reconcile_minutes=values["federation.reconcile_minutes"],
         tile_url=check_tile_url(values["web.tile_url"].strip(), development),
         tile_attribution=values["web.tile_attribution"].strip(),
+        metrics_allow=check_networks(values["metrics.allow"]),
+        log_format=values["logging.format"],
     )
+    if config.log_format not in ("text", "json"):
+        raise ConfigError(f'[logging] format must be "text" or "json", not {config.log_format!r}')
     if config.role not in ("node", "aggregator"):
         raise ConfigError(f'[node] role must be "node" or "aggregator", not {config.role!r}')
     if config.reconcile_minutes < 1:
@@ -195,6 +219,8 @@ def render_config(config: Config) -> str:
             f"block_domains = {json.dumps(list(config.block_domains))}",
             "# What this node follows by itself (actor URLs or user@host); `sportnode follow` adds more.",
             f"follow = {json.dumps(list(config.follow))}",
+            "# Hosts an aggregator's Announce may make this node fetch from, besides those it follows.",
+            f"trust = {json.dumps(list(config.trust))}",
             f"reconcile_minutes = {config.reconcile_minutes}",
             "",
             "[openactive]",
@@ -207,6 +233,14 @@ def render_config(config: Config) -> str:
             '# (docs/operator.md). tile_url = "" shows the markers on a blank map and asks no tile server.',
             f"tile_url = {q(config.tile_url)}",
             f"tile_attribution = {q(config.tile_attribution)}",
+            "",
+            "[metrics]",
+            "# Addresses or networks that may read /metrics (Prometheus); everyone else gets 403.",
+            f"allow = {json.dumps(list(config.metrics_allow))}",
+            "",
+            "[logging]",
+            '# "text": one line per event; "json": one JSON object per line (for Loki, Elasticsearch, ...).',
+            f"format = {q(config.log_format)}",
             "",
         ]
     )
