@@ -78,7 +78,7 @@ async def render_page(request: web.Request, found: StoredObject) -> web.Response
     page = await service.object_page(node, found)
     words = Words(node.vocabulary, node.clock())
     place_id = _http((page.place or {}).get("id"))
-    activity = page.kind == "activity"
+    joinable = page.kind in ("activity", "course")
     context: dict[str, Any] = {
         "page": page,
         "w": words,
@@ -92,7 +92,7 @@ async def render_page(request: web.Request, found: StoredObject) -> web.Response
         "map": map_attributes(node.config),
         "place_url": service.page_url(node, place_id) if place_id and place_id != page.canonical else None,
         "website": _http(page.document.get("url")),
-        "website_text": _("Aanmelden of meer informatie") if activity else _("Naar de website"),
+        "website_text": _("Aanmelden of meer informatie") if joinable else _("Naar de website"),
         "activities": _results(node, page.activities, words),
         "courses": _results(node, page.courses, words),
         "places": _results(node, page.places, words),
