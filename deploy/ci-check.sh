@@ -6,7 +6,8 @@
 #   2. the systemd units (the node, the nightly backup and its timer) pass `systemd-analyze verify`,
 #      and the node's sandbox stays tight (`systemd-analyze security`), when systemd-analyze is installed;
 #   3. the deploy files agree with the program's own defaults (port, body cap, config path);
-#   4. compose.yaml is valid YAML and points at files that exist (when python3-yaml is there).
+#   4. compose.yaml is valid YAML and points at files that exist (when python3-yaml is there);
+#   5. the Prometheus alert rules pass `promtool check rules` (promtool unpacked from Debian's package).
 #
 # Not checked here: building the image and running compose (no engine on CI), and TLS for real.
 # One line per check on stdout; non-zero exit on the first failure. Everything it writes goes into
@@ -229,4 +230,21 @@ EOF
     say "compose.yaml ok (parses, its files exist, node and nginx share a network namespace)"
 else
     say "python3-yaml not installed, compose.yaml not checked"
+fi
+
+# --- 5. Prometheus alert rules --------------------------------------------------------------------
+
+# promtool comes with Debian's prometheus package; unpacked into $tmp, never installed (installing
+# would start a Prometheus server on this machine).
+promtool=$(command -v promtool || true)
+if [ -z "$promtool" ] && command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+    if (cd "$tmp" && timeout 300 apt-get download -qq prometheus >>"$tmp/apt.log" 2>&1); then
+        dpkg -x "$tmp"/prometheus_*.deb "$tmp/prometheus" && promtool="$tmp/prometheus/usr/bin/promtool"
+    fi
+fi
+if [ -n "$promtool" ]; then
+    out=$("$promtool" check rules deploy/monitoring/alerts.yml 2>&1) || { echo "$out" >&2; fail "deploy/monitoring/alerts.yml"; }
+    say "promtool check rules ok ($(grep -o '[0-9]* rules found' <<<"$out"))"
+else
+    say "promtool not available, alert rules not checked"
 fi

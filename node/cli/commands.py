@@ -70,9 +70,11 @@ def _port(port: int) -> int:
 
 
 async def serve_command(args: argparse.Namespace) -> int:
+    from node.cli.logs import use_format
     from node.web.server import serve
 
     config = load_config(args.config)
+    use_format(config.log_format)
     # The command line wins over the file, for this run only; base_url (what peers see) stays as configured.
     host = args.host or config.host
     port = _port(args.port) if args.port is not None else config.port

@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -41,17 +42,37 @@ async def _reconcile(node: Node) -> None:
         log.info("reconcile applied %d activities", count)
 
 
-async def running_jobs(node: Node) -> AsyncIterator[None]:
+# Told after each job run: (job name, seconds it took, whether it finished without an exception).
+JobReport = Callable[[str, float, bool], None]
+
+
+def _reported(name: str, job: Callable[[Node], Awaitable[None]], report: JobReport | None) -> Callable[[Node], Awaitable[None]]:
+    if report is None:
+        return job
+
+    async def run(node: Node) -> None:
+        started, ok = time.monotonic(), False
+        try:
+            await job(node)
+            ok = True
+        finally:
+            report(name, time.monotonic() - started, ok)
+
+    return run
+
+
+async def running_jobs(node: Node, report: JobReport | None = None) -> AsyncIterator[None]:
     # A reconcile still running when the next is due is skipped on purpose (max_instances=1); apscheduler
     # would log each skip as a warning. Job failures are still logged, at error level.
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     scheduler = AsyncIOScheduler(timezone="UTC")
     interval = timedelta(minutes=node.config.reconcile_minutes)
-    scheduler.add_job(follow_configured, "date", args=[node], id="follow-configured")
-    scheduler.add_job(follow_configured, "interval", args=[node], seconds=interval.total_seconds(),
+    follow = _reported("follow-configured", follow_configured, report)
+    scheduler.add_job(follow, "date", args=[node], id="follow-configured")
+    scheduler.add_job(follow, "interval", args=[node], seconds=interval.total_seconds(),
                       id="follow-configured-again", coalesce=True, max_instances=1)
-    scheduler.add_job(_reconcile, "interval", args=[node], seconds=interval.total_seconds(), id="reconcile",
-                      coalesce=True, max_instances=1)
+    scheduler.add_job(_reported("reconcile", _reconcile, report), "interval", args=[node],
+                      seconds=interval.total_seconds(), id="reconcile", coalesce=True, max_instances=1)
     scheduler.start()
     try:
         yield

@@ -7,6 +7,7 @@ from aiohttp import web
 from node.services.node import Node
 from node.web import api, claim, federation, pages_areas, pages_objects, reading, rpde, static_files
 from node.web import coverage as coverage_routes
+from node.web import metrics
 from node.web import pages_findable as findable_routes
 from node.web import pages_search as search_page_routes
 from node.web import pages_widget as widget_routes
@@ -16,6 +17,7 @@ from node.web.appkeys import NODE, TEMPLATES
 from node.web.errors import error_middleware
 from node.web.html import make_environment
 from node.web.map_settings import csp_img_sources
+from node.web.metrics import metrics_middleware
 from node.web.page_security import security_middleware
 from node.web.render import language_middleware
 
@@ -23,10 +25,13 @@ from node.web.render import language_middleware
 def create_app(node: Node) -> web.Application:
     """The web app over an open node; the caller owns the node and closes it."""
     # Outermost first: security headers see every response, error pages are rendered in the request's language.
-    middlewares = [security_middleware(csp_img_sources(node.config)), language_middleware, error_middleware]
+    # Metrics innermost: it sees each handler's own exception (the inbox's refusal code) and times the handler.
+    middlewares = [security_middleware(csp_img_sources(node.config)), language_middleware, error_middleware,
+                   metrics_middleware]
     app = web.Application(middlewares=middlewares, client_max_size=node.config.max_body_bytes)
     app[NODE] = node
     app[TEMPLATES] = make_environment(node.vocabulary)
+    metrics.add_routes(app)  # /metrics, /healthz, /readyz (docs/operator.md, "Monitoring")
     reading.add_routes(app)
     static_files.add_routes(app)  # stylesheet, scripts and the vendored map under /static/
     api.add_routes(app)

@@ -24,6 +24,7 @@ from node.protocol import activities
 from node.services.reading import own_counts
 from node.store.objects import get_object
 from node.web.appkeys import DELIVERY, NODE
+from node.web.metrics import METRICS
 from node.web.negotiation import ACTIVITY_JSON
 from node.web.requests import capped_body
 
@@ -122,7 +123,8 @@ async def delivery_worker(app: web.Application) -> AsyncIterator[None]:
 
 
 async def scheduled_jobs(app: web.Application) -> AsyncIterator[None]:
-    async for _ in running_jobs(app[NODE]):
+    report = app[METRICS].job_ran if METRICS in app else None  # runs and durations for /metrics
+    async for _ in running_jobs(app[NODE], report):
         yield
 
 
