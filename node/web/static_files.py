@@ -44,7 +44,8 @@ def _resolve(name: str) -> Path:
 
 
 @cache
-def _gzipped(path: Path) -> bytes:
+def _gzipped(path: Path, modified_ns: int) -> bytes:
+    """Keyed by modification time too, so a file edited while the node runs is compressed again."""
     return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
 
 
@@ -53,7 +54,7 @@ def _accepts_gzip(request: web.Request) -> bool:
 
 
 def _compressed_response(path: Path) -> web.Response:
-    response = web.Response(body=_gzipped(path))
+    response = web.Response(body=_gzipped(path, path.stat().st_mtime_ns))
     response.headers["Content-Type"] = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     response.headers["Content-Encoding"] = "gzip"
     return response
