@@ -104,9 +104,9 @@ async def test_filters_find_what_the_api_finds(client: Client, offering: dict[st
 async def test_facet_counts_stand_beside_the_filters(client: Client, offering: dict[str, Any]) -> None:
     text = await page(client, "type=activity")
     # Target groups count what a filter on them finds: "Jeugd" includes the korfbal for kinderen.
-    assert re.search(r'value="jeugd"[^>]*>Jeugd <span class="facet-count">\(1\)</span>', text)
-    assert re.search(r'value="senioren"[^>]*>Senioren <span class="facet-count">\(2\)</span>', text)
-    assert re.search(r'value="kinderen"[^>]*>Kinderen <span class="facet-count">\(1\)</span>', text)
+    assert re.search(r'value="jeugd"[^>]*><span>Jeugd <span class="facet-count">\(1\)</span>', text)
+    assert re.search(r'value="senioren"[^>]*><span>Senioren <span class="facet-count">\(2\)</span>', text)
+    assert re.search(r'value="kinderen"[^>]*><span>Kinderen <span class="facet-count">\(1\)</span>', text)
     # Sports: a broad one counts what is under it; municipalities and wijken count their results.
     assert '<option value="korfbal">Korfbal (1)</option>' in text
     assert re.search(r'<option value="balsport">[^<]*\(2\)</option>', text)
@@ -253,3 +253,17 @@ async def test_home_counts_what_the_node_holds_and_keeps_its_linked_data(
     assert "Buurtvolleybal" in text  # what is new
     linked = await client.get("/", headers={"Accept": "application/activity+json"})
     assert linked.status == 200 and (await linked.json())["type"] == "Application"
+
+
+async def test_counts_beside_the_filters_follow_every_write(
+    client: Client, club: dict[str, Any], offering: dict[str, Any]
+) -> None:
+    for _ in range(2):  # the second time from the counts kept since the first
+        text = await page(client, "type=activity")
+        assert re.search(r'value="jeugd"[^>]*><span>Jeugd <span class="facet-count">\(1\)</span>', text)
+        assert re.search(r'<option value="WK030701">[^<]*\(2\)</option>', text)
+    await create(client, club, "activities", activity_input(
+        offering["south"]["id"], name="Peutergym", sport="peutergym", targetGroups=["peuters"]))
+    text = await page(client, "type=activity")
+    assert re.search(r'value="jeugd"[^>]*><span>Jeugd <span class="facet-count">\(2\)</span>', text)
+    assert re.search(r'<option value="WK030701">[^<]*\(3\)</option>', text)

@@ -15,6 +15,7 @@ from node.protocol.vocab import Concept
 from node.services import query, reading
 from node.services.areas import Municipality, Neighbourhood
 from node.services.node import Node
+from node.services.pages_search import counted
 from node.store import search_pages
 from node.store.query import Filters
 
@@ -58,7 +59,9 @@ async def home(node: Node, page_url: str) -> Home:
                 tops.append((concept, count))
     anchor = query.anchor_at(node.clock())
     async with node.db.read() as db:
-        wijken = await search_pages.wijk_counts(db, Filters(kinds=frozenset({"activity"})), anchor)
+        activities = Filters(kinds=frozenset({"activity"}))
+        wijken = await counted(db, ("wijk", activities, anchor.today),
+                               lambda: search_pages.wijk_counts(db, activities, anchor))
         organisers = await search_pages.names(
             db, [h.document["attributedTo"] for h in latest.hits if isinstance(h.document.get("attributedTo"), str)]
         )

@@ -9,8 +9,13 @@ of its own: `postcode` (placed at the places the node holds with it, store/searc
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import weakref
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+import aiosqlite
 
 from node.errors import FieldError, SportnodeError
 from node.protocol.formats import ResultPage
@@ -164,6 +169,30 @@ def closure_counts(node: Node, facet: Sequence[Mapping[str, object]]) -> list[tu
     return sorted(totals.items(), key=lambda pair: -pair[1])
 
 
+T = TypeVar("T")
+# Counts of recent filters per reader connection, each with the connection's data_version: as the query
+# service caches its totals and facets (services/query.py), so a page asked again before any write
+# counts nothing again. Per connection because data_version is.
+_COUNTS_PER_READER = 64
+_counted: weakref.WeakKeyDictionary[aiosqlite.Connection, OrderedDict[tuple[object, ...], object]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def counted(db: aiosqlite.Connection, key: tuple[object, ...], count: Callable[[], Awaitable[T]]) -> T:
+    """`count()`, or what it gave before for `key` when nothing has been written since."""
+    full = (await search_pages.data_version(db), *key)
+    cached = _counted.setdefault(db, OrderedDict())
+    if full in cached:
+        cached.move_to_end(full)
+        return cached[full]  # type: ignore[return-value]
+    found = await count()
+    cached[full] = found
+    while len(cached) > _COUNTS_PER_READER:
+        cached.popitem(last=False)
+    return found
+
+
 def concept_groups(node: Node) -> dict[str, frozenset[str]]:
     """Each target group with those under it ("jeugd" also counts "kinderen")."""
     groups = node.vocabulary.target_groups
@@ -201,8 +230,10 @@ async def search_page(node: Node, page: PageQuery, page_url: Callable[[str | Non
     found.municipalities = [(str(e["value"]), int(str(e["count"]))) for e in facets.get("municipality", ())]
     anchor = query.anchor_at(node.clock())
     async with node.db.read() as db:
-        found.wijken = await search_pages.wijk_counts(db, filters, anchor)
-        found.target_groups = await search_pages.group_counts(db, filters, anchor, concept_groups(node))
+        found.wijken = await counted(db, ("wijk", filters, anchor.today),
+                                     lambda: search_pages.wijk_counts(db, filters, anchor))
+        found.target_groups = await counted(db, ("targetGroup", filters, anchor.today),
+                                            lambda: search_pages.group_counts(db, filters, anchor, concept_groups(node)))
         found.organisers = await search_pages.names(db, _organisers(found.result))
     if found.total == 0:
         found.widenings = await _widenings(node, page, found)

@@ -82,6 +82,12 @@ async def group_counts(
     return {row[0]: int(row[1]) for row in await db.execute_fetchall(sql, params)}
 
 
+async def data_version(db: aiosqlite.Connection) -> int:
+    """Changes whenever another connection (this process's writer or another process) has committed."""
+    rows = list(await db.execute_fetchall("PRAGMA data_version"))
+    return int(rows[0][0])
+
+
 async def names(db: aiosqlite.Connection, ids: Iterable[str]) -> dict[str, str]:
     """id -> `name` of the live objects among `ids` that have one (organisers of a page of results)."""
     wanted = sorted(set(ids))
