@@ -55,6 +55,8 @@ class Host:
                 name=entry["name"], base_url=entry["base_url"], data_dir=Path(entry["data_dir"]), development=True,
                 host=urlsplit(entry["base_url"]).hostname or "127.0.0.1", port=urlsplit(entry["base_url"]).port or 80,
                 role=entry.get("role", "node"), follow=tuple(entry.get("follow", ())),
+                # Aggregators fetch what the aggregators they follow announce from the nodes (127.x.y.z).
+                trust=("*",) if entry.get("role") == "aggregator" else (),
                 reconcile_minutes=entry.get("reconcile_minutes", 15),
             ))
         self.rng = random.Random(7)

@@ -167,7 +167,9 @@ async def _no_followers(peer: Peer) -> bool:
 
 async def test_an_announce_is_believed_only_as_the_origin_says(net: Network) -> None:
     """An aggregator's Announce names an object; the follower fetches it from its own host."""
-    origin, aggregator, follower = await net.add("origin"), await net.add("aggregator"), await net.add("follower")
+    # The follower trusts the origin's host (127.0.0.1): it follows only the aggregator.
+    origin, aggregator = await net.add("origin"), await net.add("aggregator")
+    follower = await net.add("follower", trust=("127.0.0.1",))
     club = await net.organisation(origin, "Hockeyclub Eemland")
     place = await net.api(origin, "POST", "/api/places", club["headers"], place_input())
     await follows.follow(follower.running, aggregator.actor)

@@ -31,7 +31,7 @@ async def chain(tmp_path: Path) -> AsyncIterator[tuple[Network, Peer, Peer, Peer
     for j in range(3):
         await net.api(node, "POST", "/api/activities", club["headers"], activity_input(place["id"], name=f"A {j}"))
     region = await net.add("regio", role="aggregator", follow=(node.actor,))
-    national = await net.add("landelijk", role="aggregator", follow=(region.actor,))
+    national = await net.add("landelijk", role="aggregator", follow=(region.actor,), trust=("127.0.0.1",))
     yield net, node, region, national
     await net.close()
 

@@ -81,6 +81,8 @@ def _config(demo: DemoNode, folder: Path, port: int, ports: dict[str, int]) -> C
         port=port, role=demo.role, follow=tuple(f"http://127.0.0.1:{ports[s]}/" for s in demo.follows),
         # The demo shows convergence in seconds, not in a quarter of an hour.
         reconcile_minutes=1,
+        # An aggregator fetches what the aggregators it follows announce from the nodes themselves.
+        trust=("127.0.0.1",) if demo.role == "aggregator" else (),
     )
 
 

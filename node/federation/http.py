@@ -1,16 +1,20 @@
 """Outgoing HTTP with the DESIGN.md safety rules: size and time limits, https only and no private
 addresses (both relaxed in development mode), every request signed with one of our keys.
 
-The address rule is enforced in the resolver, so it holds for every connection the session opens,
-redirects included, and a name that resolves to a private address (DNS rebinding) is refused too.
+The address rule is enforced in the resolver, so it holds for every connection the session opens, and a
+name that resolves to a private address (DNS rebinding) is refused too; literal addresses are checked
+before any connection. An IPv6 address that carries an IPv4 address (IPv4-mapped, NAT64, 6to4, Teredo)
+is judged by the IPv4 address too. Redirects are never followed: a 3xx is an error.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import json
 import socket
+import ssl
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,23 +52,63 @@ class FetchError(Exception):
     """A remote request failed or was refused by our own rules; the text says which."""
 
 
-def _is_public_address(address: str) -> bool:
+# IPv6 addresses that carry an IPv4 address inside: each is judged by the IPv4 address it leads to, so
+# that 64:ff9b::7f00:1 (NAT64) or 2002:7f00:1:: (6to4) cannot reach 127.0.0.1 where ::1 may not.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052, the IPv4 address in the last 32 bits
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: local use, the IPv4 anywhere: refused
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated, the IPv4 address in the last 32 bits
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: IPv4-mapped, IPv4-compatible, NAT64, 6to4, and both
+    of Teredo's (server and client)."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return []
+
+
+def address_refusal(address: str, also_allow: tuple[IPNetwork, ...] = ()) -> str | None:
+    """Why the node may not connect to `address` outside development mode, or None when it may: it must
+    be a public unicast address, and so must every IPv4 address it embeds (`also_allow`: networks an
+    embedding program allows besides, e.g. a test's loopback peer)."""
     ip = ipaddress.ip_address(address)
-    return ip.is_global and not ip.is_multicast
+    if any(ip in network for network in also_allow if network.version == ip.version):
+        return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return f"{address} is a local-use NAT64 address"
+        for inner in embedded_ipv4(ip):  # judged without `also_allow`: that names addresses as connected to
+            if (why := address_refusal(str(inner))) is not None:
+                return f"{address} leads to {inner}: {why}"
+    if not ip.is_global or ip.is_multicast:
+        return f"{address} is a private, loopback, link-local or reserved address"
+    return None
 
 
 class SafeResolver(AbstractResolver):
-    """The default resolver, minus every address that is not public (unless `allow_private`)."""
+    """A resolver (the system's by default), minus every address the node may not connect to (unless
+    `allow_private`, in development mode)."""
 
-    def __init__(self, allow_private: bool) -> None:
-        self._inner = aiohttp.DefaultResolver()
+    def __init__(self, allow_private: bool, inner: AbstractResolver | None = None,
+                 also_allow: tuple[IPNetwork, ...] = ()) -> None:
+        self._inner = inner or aiohttp.DefaultResolver()
         self._allow_private = allow_private
+        self._also_allow = also_allow
 
     async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
         found = await self._inner.resolve(host, port, family)
-        allowed = [r for r in found if self._allow_private or _is_public_address(r["host"])]
+        allowed = [r for r in found if self._allow_private or address_refusal(r["host"], self._also_allow) is None]
         if not allowed:
-            raise OSError(f"{host} resolves only to private or reserved addresses")
+            # With an errno, so that aiohttp's connection error carries the reason in its text.
+            raise OSError(errno.EACCES, f"{host} resolves only to addresses this node may not connect to "
+                                        f"({', '.join(sorted({r['host'] for r in found}))})")
         return allowed
 
     async def close(self) -> None:
@@ -81,11 +125,16 @@ class Limits:
 class Http:
     """One client session per node; `development` allows http and loopback/private peers."""
 
-    def __init__(self, *, development: bool, limits: Limits, clock: Any) -> None:
+    def __init__(self, *, development: bool, limits: Limits, clock: Any, resolver: AbstractResolver | None = None,
+                 ssl_context: ssl.SSLContext | None = None, also_allow: tuple[IPNetwork, ...] = ()) -> None:
+        """`resolver`, `ssl_context` and `also_allow` are for programs that embed a node (the tests): the
+        name resolver behind the address rules, the TLS trust, networks allowed besides public ones."""
         self.development = development
         self.limits = limits
         self._clock = clock
-        connector = aiohttp.TCPConnector(resolver=SafeResolver(development), limit=64, limit_per_host=8)
+        self._also_allow = also_allow
+        connector = aiohttp.TCPConnector(resolver=SafeResolver(development, resolver, also_allow), limit=64,
+                                         limit_per_host=8, ssl=ssl_context if ssl_context is not None else True)
         timeout = aiohttp.ClientTimeout(total=limits.timeout_seconds, sock_connect=min(5.0, limits.timeout_seconds))
         self.session = aiohttp.ClientSession(
             connector=connector, timeout=timeout, headers={"User-Agent": USER_AGENT}, auto_decompress=True
@@ -104,8 +153,8 @@ class Http:
             literal = ipaddress.ip_address(parts.hostname)
         except ValueError:
             return
-        if not self.development and not _is_public_address(str(literal)):
-            raise FetchError(f"{url!r} points at a private or reserved address")
+        if not self.development and (why := address_refusal(str(literal), self._also_allow)) is not None:
+            raise FetchError(f"{url!r} points at an address this node may not connect to: {why}")
 
     async def _signed(self, method: str, url: str, headers: dict[str, str], body: bytes | None,
                       signer: KeyPair | None) -> dict[str, str]:

@@ -146,6 +146,23 @@ def _not_acted_on(activity: Mapping[str, Any]) -> str | None:
     return None
 
 
+async def _not_ours_to_take(node: Node, activity: Mapping[str, Any], actor: RemoteActor) -> str | None:
+    """Who may make us fetch or change what: an Announce only from an actor on a host we follow, and of
+    an object on a host we follow or trust (nothing is fetched otherwise); a Delete of an object only
+    from a host we follow (no Tombstone is planted otherwise). The ignored label, or None."""
+    kind = activity["type"]
+    if kind == "Announce":
+        if not await remote_objects.follows_host_of(node, actor.id):
+            return "unfollowed-actor"
+        object_id = inbound_object_id(activity)
+        if object_id is None or not await remote_objects.may_fetch_from(node, object_id):
+            return "unfollowed-host"
+    if kind == "Delete" and not _is_actor_object(activity, actor) and not await remote_objects.follows_host_of(
+            node, actor.id):
+        return "unfollowed-host"
+    return None
+
+
 async def _refresh_actor(node: Node, activity: Mapping[str, Any], actor: RemoteActor) -> None:
     """An Update of the signing actor itself: its new document (and key) replaces the cached one.
     Embedded, the document is vouched for by the actor's own signature; linked, it is fetched."""
@@ -189,8 +206,8 @@ async def receive(node: Node, request: InboundRequest) -> None:
     if reason := _not_acted_on(activity):
         await ignored.ignore(node, activity, reason)
         return
-    if activity["type"] == "Announce" and not await remote_objects.follows_host_of(node, actor.id):
-        await ignored.ignore(node, activity, "unfollowed-actor")
+    if reason := await _not_ours_to_take(node, activity, actor):
+        await ignored.ignore(node, activity, reason)
         return
     if activity["type"] in CONTENT_TYPES:
         # Only what we may store is read as linked data: a context we would have to fetch is refused

@@ -131,6 +131,18 @@ async def follows_host_of(node: Node, url: str) -> bool:
         return await followed_host(db, origin_prefix(url))
 
 
+def trusted_host(node: Node, url: str) -> bool:
+    """Whether `[federation] trust` names the host of `url` (or a parent domain, or "*")."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(entry == "*" or host == entry or host.endswith("." + entry) for entry in node.config.trust)
+
+
+async def may_fetch_from(node: Node, url: str) -> bool:
+    """Whether an Announce (or an announced outbox) may make this node fetch `url`: only from a host it
+    follows or is configured to trust. Otherwise a followed peer could make it fetch from anywhere."""
+    return trusted_host(node, url) or await follows_host_of(node, url)
+
+
 async def _require_followed(node: Node, actor: RemoteActor) -> None:
     if not await follows_host_of(node, actor.id):
         raise forbidden(f"This node does not follow {urlsplit(actor.id).netloc}; it takes no content from it.")

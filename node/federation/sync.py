@@ -222,6 +222,10 @@ async def _resolved(node: Node, item: Any, actor: RemoteActor) -> Any:
             return None
         object_id = item.get("object")
         if item.get("type") == "Announce" and isinstance(object_id, str):
+            if not await remote_objects.may_fetch_from(node, object_id):
+                log.info("outbox item of %s skipped: %s is on a host this node neither follows nor trusts",
+                         actor.id, object_id)
+                return None
             return await remote_objects.fetch_from_origin(node, object_id, actor.id)
         if item.get("type") in ("Create", "Update") and isinstance(object_id, str) and same_host(object_id, actor.id):
             item = {**item, "object": await node.http.get_json(object_id, await node_key(node))}

@@ -26,6 +26,7 @@ since it could forge a line of the signed text.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from node.protocol.signatures_cavage import (
     CavageSignature,
@@ -71,7 +72,7 @@ __all__ = [
     "CAVAGE_ALGORITHMS", "CLOCK_SKEW", "EXPIRATION_LIMIT", "RFC9421_ALGORITHMS", "VALIDITY", "CavageSignature",
     "Headers", "MessageSignature", "SignatureError", "cavage_signature", "cavage_signing_string",
     "check_cavage_coverage", "check_cavage_window", "check_digest", "check_rfc9421_coverage",
-    "check_rfc9421_window", "check_time_window", "content_digest_header", "digest_header",
+    "check_rfc9421_window", "check_signed_host", "check_time_window", "content_digest_header", "digest_header",
     "parse_message_signatures", "parse_signature_header", "sign_request", "sign_rfc9421", "signature_base",
     "signature_key_id", "verify_cavage", "verify_request", "verify_rfc9421",
 ]
@@ -86,6 +87,24 @@ def signature_key_id(headers: Headers) -> str:
             raise SignatureError("The signature has no keyid parameter.")
         return keyid
     return cavage_signature_in(lines).key_id
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _authority(host: str, scheme: str = "https") -> tuple[str, int | None]:
+    parts = urlsplit(f"{scheme}://{host.strip()}")
+    port = parts.port if parts.port is not None else _DEFAULT_PORTS.get(scheme)
+    return (parts.hostname or "").rstrip("."), port
+
+
+def check_signed_host(signed: str | None, expected: str) -> None:
+    """The signed ``Host`` names `expected` (the host and port a request was sent to: ours), compared
+    case-insensitively, with a default port written or not."""
+    if signed is None:
+        raise SignatureError("The signed Host header is missing.")
+    if _authority(signed) != _authority(expected) and _authority(signed, "http") != _authority(expected, "http"):
+        raise SignatureError(f"The request was signed for {signed!r}, not for this host ({expected}).")
 
 
 def verify_request(
@@ -103,7 +122,9 @@ def verify_request(
     ``url`` is the absolute URL the request was sent to (RFC 9421 needs it; draft-cavage uses its path
     and query, so a bare path works there). Checked: the signature against ``public_pem``, the covered
     headers (the ``check_*_coverage`` rules), the time window (:func:`check_time_window`), and, when
-    the body is non-empty or a digest header is covered, the digest against ``body``.
+    the body is non-empty or a digest header is covered, the digest against ``body``. With an absolute
+    ``url``, the signed ``Host`` of a draft-cavage signature must be that URL's host (RFC 9421 signs
+    ``@target-uri`` itself): a request signed for another server and replayed to us is refused.
     """
     lines = field_lines(headers)  # once: every check below reads the same lines
     if "signature-input" in lines:
@@ -116,9 +137,11 @@ def verify_request(
         if digest_covered:
             check_digest({"Content-Digest": field_value(lines, "content-digest") or ""}, body)
         return message
-    _, target = split_target(url)
+    host, target = split_target(url)
     cavage = verify_cavage_in(method, target, lines, public_pem)
     check_cavage_coverage(cavage, method)
+    if host is not None:
+        check_signed_host(field_value(lines, "host"), host)
     check_cavage_window_in(cavage, lines, now)
     if body and "digest" not in cavage.headers:
         raise SignatureError("The body is not covered by a signed Digest.")
