@@ -15,7 +15,7 @@ _current: ContextVar[dict[str, str] | None] = ContextVar("sportnode_observation"
 
 # Why the inbox left an activity aside (federation/ignored.py's details); any other detail is the
 # type name of the activity's object, counted as one reason.
-IGNORED_REASONS = frozenset({"gone-actor", "several-objects", "unfollowed-actor", "not-modelled"})
+IGNORED_REASONS = frozenset({"gone-actor", "several-objects", "unfollowed-actor", "unfollowed-host", "not-modelled"})
 
 
 @contextmanager

@@ -196,16 +196,18 @@ async def demo_command(args: argparse.Namespace) -> int:
     return await run_demo(args)
 
 
-async def backup_command(args: argparse.Namespace) -> int:
+async def maintenance_command(args: argparse.Namespace) -> int:
     from node.cli import maintenance
 
-    return await (maintenance.backup_command if args.command == "backup" else maintenance.restore_command)(args)
+    handler = {"backup": maintenance.backup_command, "restore": maintenance.restore_command,
+               "keys": maintenance.keys_command}[args.command]
+    return await handler(args)
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "init": init, "serve": serve_command, "org": org, "demo": demo_command, "import": import_command,
     "follow": follow_command, "unfollow": follow_command, "following": follow_command,
-    "backup": backup_command, "restore": backup_command,
+    "backup": maintenance_command, "restore": maintenance_command, "keys": maintenance_command,
 }
 
 

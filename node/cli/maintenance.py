@@ -1,4 +1,5 @@
-"""`sportnode backup` and `sportnode restore` (docs/operator.md, "Backups")."""
+"""`sportnode backup`, `sportnode restore` (docs/operator.md, "Backups") and `sportnode keys rotate`
+("Rotating keys")."""
 
 from __future__ import annotations
 
@@ -28,6 +29,16 @@ def add_parsers(sub: Any, config_option: ConfigOption) -> None:
     config_option(restore)
     restore.add_argument("archive", type=Path, help="a file written by `sportnode backup`")
     restore.add_argument("--force", action="store_true", help="replace an existing database")
+    keys = sub.add_parser("keys", help="the signing keys of the node and its organisations")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    rotate = keys_sub.add_parser(
+        "rotate", help="replace a signing key (the node's, or an organisation's with --org) and tell followers",
+        description="Make a new key pair for the node actor (or an organisation), store it in place of the old "
+        "one and send an Update of the actor to every follower. The running node signs with the new key from "
+        "its next delivery; peers accept the old key only until they have the new one.",
+    )
+    config_option(rotate)
+    rotate.add_argument("--org", metavar="SLUG", help="rotate this organisation's key instead of the node's")
 
 
 async def backup_command(args: argparse.Namespace) -> int:
@@ -46,4 +57,19 @@ async def restore_command(args: argparse.Namespace) -> int:
     if summary.kept:
         say(f"The replaced database is kept as {summary.kept}; delete it once the node runs well.")
     say("Start the node: at its next reconcile it reads on in every followed outbox and catches up with its peers.")
+    return 0
+
+
+async def keys_command(args: argparse.Namespace) -> int:
+    from node.cli.commands import _with_node
+    from node.services import organisations
+    from node.services.key_rotation import rotate
+
+    node = await _with_node(load_config(args.config))
+    try:
+        actor_id = await organisations.organisation_by_slug(node, args.org) if args.org else node.config.node_id
+        await rotate(node, actor_id)
+    finally:
+        await node.close()
+    say(f"New key for {actor_id}; an Update of the actor is queued for its followers (the running node sends it).")
     return 0

@@ -107,6 +107,11 @@ class DeliveryWorker:
             self._keys[actor_id] = pair
         return self._keys[actor_id]
 
+    async def _key_changed(self, actor_id: str, used: access.KeyPair) -> bool:
+        self._keys.pop(actor_id, None)
+        fresh = await self._signer(actor_id)
+        return fresh is not None and fresh.private_pem != used.private_pem
+
     async def _deliver(self, item: Delivery) -> None:
         host = urlsplit(item.inbox).netloc
         semaphore = self._hosts.setdefault(host, asyncio.Semaphore(self.per_host))
@@ -148,6 +153,9 @@ class DeliveryWorker:
             status, text = await self.node.http.post_activity(item.inbox, item.body.encode(), signer)
         except FetchError as error:
             return "retry", str(error)
+        if status == 401 and await self._key_changed(item.signer, signer):
+            # Rotated (`sportnode keys rotate`, maybe by another process) since it was cached: once more.
+            return await self._attempt(item)
         if 200 <= status < 300:
             return "delivered", ""
         answer = f"HTTP {status}: {text[:200]}"

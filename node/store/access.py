@@ -41,6 +41,14 @@ async def put_key(db: aiosqlite.Connection, pair: KeyPair, created: str) -> None
     )
 
 
+async def replace_key(db: aiosqlite.Connection, pair: KeyPair, created: str) -> None:
+    """A new key pair for an actor that has one (key rotation); the old one is gone."""
+    await db.execute(
+        "UPDATE keys SET private_pem = ?, public_pem = ?, created = ? WHERE actor_id = ?",
+        (pair.private_pem, pair.public_pem, created, pair.actor_id),
+    )
+
+
 async def put_access(db: aiosqlite.Connection, organisation_id: str) -> None:
     await db.execute(
         "INSERT OR IGNORE INTO organisation_access (organisation_id) VALUES (?)", (organisation_id,)
