@@ -5,9 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.services.node import Node
-from node.web import api, claim, federation, pages_areas, pages_objects, reading, rpde, static_files
+from node.web import api, claim, federation, metrics, pages_areas, pages_objects, reading, rpde, static_files
 from node.web import coverage as coverage_routes
-from node.web import metrics
 from node.web import pages_findable as findable_routes
 from node.web import pages_search as search_page_routes
 from node.web import pages_widget as widget_routes
