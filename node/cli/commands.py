@@ -204,10 +204,17 @@ async def maintenance_command(args: argparse.Namespace) -> int:
     return await handler(args)
 
 
+async def deliveries_command(args: argparse.Namespace) -> int:
+    from node.cli import deliveries
+
+    return await deliveries.deliveries_command(args)
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "init": init, "serve": serve_command, "org": org, "demo": demo_command, "import": import_command,
     "follow": follow_command, "unfollow": follow_command, "following": follow_command,
     "backup": maintenance_command, "restore": maintenance_command, "keys": maintenance_command,
+    "deliveries": deliveries_command,
 }
 
 

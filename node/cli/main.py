@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from node.cli import commands, maintenance
+from node.cli import commands, deliveries, maintenance
 from node.config import DEFAULT_CONFIG_PATH, ConfigError
 from node.errors import SportnodeError
 
@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing_follows = sub.add_parser("following", help="list what this node follows, and the delivery queue")
     _config_option(listing_follows)
     maintenance.add_parsers(sub, _config_option)
+    deliveries.add_parser(sub, _config_option)
     return parser
 
 

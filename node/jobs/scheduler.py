@@ -1,7 +1,8 @@
 """The node's periodic jobs (apscheduler), running beside the web app for as long as it is up.
 
 - at start: follow what `[federation] follow` lists and the node does not follow yet;
-- every `[federation] reconcile_minutes`: read on in every followed outbox, repairing missed deliveries.
+- every `[federation] reconcile_minutes`: read on in every followed outbox, repairing missed deliveries;
+- at start and every PRUNE_HOURS: prune `inbox_seen` and `failed_deliveries` (federation/hygiene.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from node.errors import SportnodeError
-from node.federation import follows, sync
+from node.federation import follows, hygiene, sync
 from node.federation.http import FetchError
 from node.services.node import Node
 from node.store.federation import list_following
@@ -34,6 +35,13 @@ async def follow_configured(node: Node) -> None:
             log.info("following %s (from the config)", actor.id)
         except (FetchError, SportnodeError) as error:
             log.warning("cannot follow %s yet: %s", target, error)
+
+
+PRUNE_HOURS = 6
+
+
+async def _prune(node: Node) -> None:
+    await hygiene.prune(node)
 
 
 async def _reconcile(node: Node) -> None:
@@ -73,6 +81,10 @@ async def running_jobs(node: Node, report: JobReport | None = None) -> AsyncIter
                       id="follow-configured-again", coalesce=True, max_instances=1)
     scheduler.add_job(_reported("reconcile", _reconcile, report), "interval", args=[node],
                       seconds=interval.total_seconds(), id="reconcile", coalesce=True, max_instances=1)
+    prune = _reported("prune", _prune, report)
+    scheduler.add_job(prune, "date", args=[node], id="prune")
+    scheduler.add_job(prune, "interval", args=[node], hours=PRUNE_HOURS, id="prune-again", coalesce=True,
+                      max_instances=1)
     scheduler.start()
     try:
         yield
