@@ -37,7 +37,8 @@ def main() -> None:
         "200": {"description": "the page", "content": {args.content_type: {"schema": {"type": "string"}}}}
     }
     for status in args.status:
-        responses[status] = {"$ref": "#/components/responses/Problem"}
+        # Browsers get the error page, API clients problem+json (web/errors.py).
+        responses[status] = {"$ref": "#/components/responses/ProblemOrPage"}
     document["paths"][args.path] = {
         "get": {
             "tags": ["pages"],
