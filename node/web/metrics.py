@@ -26,7 +26,7 @@ from node.web.appkeys import NODE
 
 ROUTE_CLASSES = ("page", "api", "search", "sparql", "inbox", "federation", "static", "other")
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
-JOBS = ("reconcile", "follow-configured")
+JOBS = ("reconcile", "follow-configured", "prune")
 FEDERATION_PREFIXES = ("/.well-known/", "/nodeinfo", "/ap/")
 FEDERATION_SUFFIXES = ("/outbox", "/followers")
 OWN_ROUTES = ("/metrics", "/healthz", "/readyz")
