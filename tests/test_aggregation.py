@@ -85,8 +85,12 @@ async def test_the_national_view_is_the_union_and_follows_every_change(
     shared = next(i for i in await live_ids(nodes[2], remote=False))
     rows = await national.query("SELECT count(*) FROM objects WHERE id = ?", shared)
     assert rows == [(1,)]
-    [(origin, via)] = await national.query("SELECT origin, via FROM provenance WHERE object_id = ?", shared)
-    assert origin == nodes[2].base + "/" and set(json.loads(via)) == {r.actor for r in regions}
+    # The second region's path may arrive after the first made the view whole: wait for it.
+    async def both_paths() -> bool:
+        [(origin, via)] = await national.query("SELECT origin, via FROM provenance WHERE object_id = ?", shared)
+        return bool(origin == nodes[2].base + "/" and set(json.loads(via)) == {r.actor for r in regions})
+
+    await eventually(both_paths, TIMEOUT, "both regions in the provenance")
 
     # An update and a delete at a municipal node reach the nation through both levels.
     club = await net.organisation(nodes[0], "Zwemvereniging De Golf")
