@@ -93,8 +93,8 @@ class FeedUrls:
     alternate_url: str  # the search page for the same query
 
 
-def _entry(hit: Hit, base_url: str, fallback: str) -> atom.Entry:
-    summary = summarise(hit, base_url)
+def _entry(hit: Hit, node: Node, fallback: str) -> atom.Entry:
+    summary = summarise(hit, node)
     facts = " · ".join(part for part in (summary.when, summary.where, summary.cost) if part)
     return atom.Entry(
         id=hit.id,
@@ -111,7 +111,7 @@ async def atom_feed(
     """One page of the search as an Atom feed: the same results, in the same order, as /api/search."""
     page: ResultPage = await query.search(node, params, page_url)
     at = rfc3339(page.anchor) or node.now()
-    entries = [_entry(hit, node.config.base_url, at) for hit in page.hits]
+    entries = [_entry(hit, node, at) for hit in page.hits]
     title = _("Sport en bewegen bij %(node)s") % {"node": node.config.name}
     described = _described(node, params)
     feed = atom.Feed(

@@ -160,7 +160,7 @@ def parse_widget(node: Node, raw: Mapping[str, Sequence[str]]) -> Widget:
 
 async def results(node: Node, widget: Widget) -> list[Summary]:
     page = await query.search(node, widget.search, lambda cursor: "")
-    return [summarise(hit, node.config.base_url) for hit in page.hits]
+    return [summarise(hit, node) for hit in page.hits]
 
 
 def _url(base: str, items: list[tuple[str, str]]) -> str:

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote
 
 from babel.dates import format_date, format_datetime, get_day_names
 from babel.lists import format_list
@@ -22,6 +21,8 @@ from node.protocol.formats import Hit, place_of
 from node.protocol.local_time import AMSTERDAM
 from node.protocol.objects import DAYS
 from node.protocol.sanitise import plain_text
+from node.services.node import Node
+from node.services.pages_objects import page_url
 from node.web.i18n import current_language
 from node.web.i18n import gettext as _
 
@@ -130,18 +131,11 @@ def _cost(document: Mapping[str, Any]) -> str:
     return amount if len(set(prices)) == 1 else _("Vanaf %(price)s") % {"price": amount}
 
 
-def page_url(base_url: str, hit: Hit) -> str | None:
-    """Where this node shows the object: our own at its id, another host's at /aanbod?id= (as the search
-    page links it), which names the origin and points its canonical link there."""
-    if not hit.id.startswith(("https://", "http://")):
-        return None
-    return f"{base_url}/aanbod?id={quote(hit.id, safe='')}" if hit.origin is not None else hit.id
-
-
-def summarise(hit: Hit, base_url: str) -> Summary:
+def summarise(hit: Hit, node: Node) -> Summary:
     document = hit.document
     remote = hit.origin is not None
-    url = page_url(base_url, hit)
+    # Our own objects at their id, another host's at this node's /aanbod?id= (which names the origin).
+    url = page_url(node, hit.id) if hit.id.startswith(("https://", "http://")) else None
     description = document.get("content") or document.get("summary")
     return Summary(
         name=_text(document.get("name"), remote) or _("Zonder naam"),
