@@ -30,13 +30,20 @@ def extract() -> Catalog:
     return template
 
 
+def _translated(string: str | tuple[str, ...] | None) -> bool:
+    """A singular text, or every plural form, is filled in."""
+    if isinstance(string, str):
+        return bool(string)
+    return bool(string) and all(string)
+
+
 def main() -> int:
     with PO.open("rb") as po:
         catalogue = read_po(po, locale="en")
     catalogue.update(extract(), no_fuzzy_matching=True)
     with PO.open("wb") as po:
         write_po(po, catalogue, omit_header=False, no_location=True, sort_output=True, ignore_obsolete=True)
-    missing = [m.id for m in catalogue if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
+    missing = [m.id for m in catalogue if m.id and not _translated(m.string)]
     for message in missing:
         print(f"untranslated: {message!r}")
     return 1 if missing else 0
