@@ -2,7 +2,7 @@
 
 - at start: follow what `[federation] follow` lists and the node does not follow yet;
 - every `[federation] reconcile_minutes`: read on in every followed outbox, repairing missed deliveries;
-- at start and every PRUNE_HOURS: prune `inbox_seen` and `failed_deliveries` (federation/hygiene.py).
+- every PRUNE_HOURS: prune `inbox_seen` and `failed_deliveries` (federation/hygiene.py).
 """
 
 from __future__ import annotations
@@ -81,10 +81,9 @@ async def running_jobs(node: Node, report: JobReport | None = None) -> AsyncIter
                       id="follow-configured-again", coalesce=True, max_instances=1)
     scheduler.add_job(_reported("reconcile", _reconcile, report), "interval", args=[node],
                       seconds=interval.total_seconds(), id="reconcile", coalesce=True, max_instances=1)
-    prune = _reported("prune", _prune, report)
-    scheduler.add_job(prune, "date", args=[node], id="prune")
-    scheduler.add_job(prune, "interval", args=[node], hours=PRUNE_HOURS, id="prune-again", coalesce=True,
-                      max_instances=1)
+    # Not at start: a start opens no writer it does not need (start time, docs/benchmarks.md).
+    scheduler.add_job(_reported("prune", _prune, report), "interval", args=[node], hours=PRUNE_HOURS, id="prune",
+                      coalesce=True, max_instances=1)
     scheduler.start()
     try:
         yield
