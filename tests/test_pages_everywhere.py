@@ -142,3 +142,15 @@ async def test_feeds_and_the_sitemap_carry_no_markup_of_the_peer(client: TestCli
             assert marker not in (element.text or ""), marker
     sitemap = await client.get("/sitemap.xml")
     assert "zwolle.example" not in await sitemap.text()  # another host's objects are listed at their origin
+
+
+async def test_the_home_page_describes_the_site_and_its_search_for_search_engines(client: TestClient[Any, Any]) -> None:
+    text = await (await client.get("/", headers=HTML)).text()
+    checker = Harm()
+    checker.feed(text)
+    (block,) = checker.json_ld
+    site = json.loads(block)
+    assert site["@type"] == "WebSite" and site["url"] == BASE + "/"
+    assert site["potentialAction"]["target"]["urlTemplate"] == BASE + "/zoeken?q={search_term_string}"
+    assert len(rdf_of(block)) >= 4
+    assert f'<link rel="canonical" href="{BASE}/">' in text and '<meta property="og:title"' in text
