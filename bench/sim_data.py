@@ -82,7 +82,7 @@ BACKFILL_URL = f"http://127.4.0.1:{PORT}"
 SHAPING = ("node/services/demo_data.py", "node/services/demo_loader.py", "node/services/publishing.py",
            "node/services/organisations.py", "node/services/keys.py", "node/services/areas.py",
            "node/protocol/objects.py", "node/protocol/activities.py", "node/protocol/validation.py",
-           "node/federation/outbox.py", "bench/sim_data.py")
+           "node/services/outbox.py", "bench/sim_data.py")
 
 
 def fingerprint(spec: Spec) -> str:

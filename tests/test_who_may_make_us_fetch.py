@@ -26,8 +26,8 @@ from fedi_host import FediHost
 from inbox_net import PROBLEM, create, event, post, snapshot
 from inbox_net import pair as pair  # the fixture
 
-from node.federation.http import FetchError, Http, Limits, address_refusal
 from node.protocol.signatures import sign_request
+from node.services.http import FetchError, Http, Limits, address_refusal
 
 # One address of each class the node may not connect to outside development mode.
 REFUSED = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
-from node.federation.http import FetchError
+from node.services.http import FetchError
 from node.services.node import Node
 from node.store import access
 from node.store.federation import RemoteActor, get_remote_actor, get_remote_actor_by_key, put_remote_actor

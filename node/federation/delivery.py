@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import aiosqlite
 
-from node.federation.http import FetchError
+from node.services.http import FetchError
 from node.services.node import Node, iso
 from node.store import access
 from node.store.federation import Delivery, delivered, due_deliveries, give_up, retry_later

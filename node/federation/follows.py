@@ -19,10 +19,10 @@ import aiosqlite
 from node.errors import SportnodeError, forbidden
 from node.federation import remote_objects
 from node.federation.actors import fetch_actor, same_host
-from node.federation.http import FetchError
-from node.federation.outbox import new_activity_id, send_in
 from node.protocol import activities
+from node.services.http import FetchError
 from node.services.node import Node
+from node.services.outbox import new_activity_id, send_in
 from node.store import federation as store
 from node.store.federation import RemoteActor
 from node.store.objects import get_object, live_remote_of_host, purge_remote_tombstones_of_host

@@ -27,11 +27,11 @@ from node import observe
 from node.errors import forbidden, invalid_input, unauthorized
 from node.federation import follows, ignored, remote_objects, sync
 from node.federation.actors import ACTOR_TYPES, actor_for_key, host_of, parse_actor, same_host
-from node.federation.http import FetchError, Gone
 from node.protocol import inbound
 from node.protocol.inbound_fields import type_names
 from node.protocol.limits import parse_json_object
 from node.protocol.signatures import SignatureError, signature_key_id, verify_request
+from node.services.http import FetchError, Gone
 from node.services.node import Node
 from node.store.federation import RemoteActor, mark_seen, put_remote_actor
 

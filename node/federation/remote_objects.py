@@ -27,13 +27,13 @@ import aiosqlite
 
 from node.errors import FieldError, SportnodeError, forbidden, invalid_input
 from node.federation.actors import node_key, same_host
-from node.federation.http import FetchError, Gone
-from node.federation.outbox import announce_all_in, announce_in
 from node.federation.places import check_coordinates
 from node.protocol import inbound, remote_text
 from node.protocol.jsonld import OBJECT_CONTEXT, compact_our_terms
 from node.protocol.objects import tombstone_document
+from node.services.http import FetchError, Gone
 from node.services.node import Node
+from node.services.outbox import announce_all_in, announce_in
 from node.store.federation import (
     Provenance,
     RemoteActor,

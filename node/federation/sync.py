@@ -18,10 +18,10 @@ from node.errors import SportnodeError
 from node.federation import remote_objects
 from node.federation.actors import fetch_actor, host_of, node_key, same_host
 from node.federation.follows import drop_host_in
-from node.federation.http import FetchError, Gone
-from node.federation.outbox import announce_in
 from node.federation.remote_objects import Prepared
+from node.services.http import FetchError, Gone
 from node.services.node import Node
+from node.services.outbox import announce_in
 from node.store import federation as store
 from node.store.federation import RemoteActor
 

@@ -16,7 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from node.errors import SportnodeError
 from node.federation import follows, hygiene, sync
-from node.federation.http import FetchError
+from node.services.http import FetchError
 from node.services.node import Node
 from node.store.federation import list_following
 

@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 import aiosqlite
 
 from node.errors import SportnodeError
-from node.federation.http import FetchError
 from node.protocol import openactive_in as oa
+from node.services.http import FetchError
 from node.services.keys import new_key_pairs
 from node.services.node import Node
 from node.services.organisations import create_organisation_in, slugify

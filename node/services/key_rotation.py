@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from node.errors import not_found
-from node.federation.outbox import publish_in
 from node.protocol.objects import node_document
 from node.services.keys import new_key_pair
 from node.services.node import KINDS, Node
+from node.services.outbox import publish_in
 from node.store.access import KeyPair, get_key, replace_key
 from node.store.objects import get_object, put_object
 

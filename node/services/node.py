@@ -10,11 +10,11 @@ from functools import cache, cached_property
 from urllib.parse import urlsplit
 
 from node.config import Config
-from node.federation.http import Http, Limits
 from node.paths import schemas_dir, vocab_dir
 from node.protocol.validation import SchemaSet
 from node.protocol.vocab import Vocabulary
 from node.services.area_index import AreaIndex, load_area_index
+from node.services.http import Http, Limits
 from node.store.database import Database
 
 KINDS = ("organisation", "place", "activity", "course")

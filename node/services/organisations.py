@@ -14,10 +14,10 @@ from typing import Any
 import aiosqlite
 
 from node.errors import FieldError, forbidden, invalid_input, not_found, unauthorized
-from node.federation.outbox import publish_in
 from node.protocol.objects import organisation_document
 from node.services.keys import ensure_key, new_key_pair
 from node.services.node import Node, iso
+from node.services.outbox import publish_in
 from node.services.vocab_refs import resolve_concepts
 from node.services.write_shape import to_write_shape
 from node.store import access

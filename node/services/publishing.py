@@ -13,7 +13,6 @@ from typing import Any
 import aiosqlite
 
 from node.errors import FieldError, conflict, forbidden, gone, invalid_input, not_found
-from node.federation.outbox import publish_in
 from node.protocol.objects import (
     KIND_TYPES,
     activity_document,
@@ -23,6 +22,7 @@ from node.protocol.objects import (
     with_place,
 )
 from node.services.node import Node
+from node.services.outbox import publish_in
 from node.services.vocab_refs import resolve_concept, resolve_concepts
 from node.services.write_shape import to_write_shape
 from node.store.objects import (
