@@ -64,8 +64,11 @@ class DeliveryWorker:
                 self._wake.clear()
                 started = await self._start_due()
                 if not started:
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that
+                    # arrives as the wake-up does, and the worker then never stops (a node hung at shutdown).
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                        async with asyncio.timeout(self.poll_seconds):
+                            await self._wake.wait()
                 elif len(self._in_flight) >= self.concurrency:
                     await asyncio.wait(list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
         finally:
