@@ -1,19 +1,32 @@
-"""What the search form offers (options with counts beside them) and how a filter in use is described in
-words (for the widening links), in the request's language."""
+"""What the search form offers, as HTML: its long lists (options with counts beside them, checkboxes) and
+its field errors; and how a filter in use is described in words (for the widening links), in the
+request's language.
+
+The lists are made here rather than in a template loop: a page has some 250 options and checkboxes, and
+rendering them with a macro per count cost more than the search itself (docs/web.md, "Search"). What does
+not change between requests (each list's keys and words, escaped) is kept per language; a request adds
+only what it chose and its counts. Every value and word is escaped (`escape`, `Markup %`) before it joins
+the HTML.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markupsafe import Markup, escape
 
 from node.protocol.objects import CRITERIA, DAYS
 from node.protocol.query_params import DAY_NAMES
+from node.protocol.vocab import Concept, ConceptList
 from node.services.node import Node
 from node.services.pages_search import PageQuery, SearchPage
+from node.web import i18n
 from node.web.i18n import N_
 from node.web.i18n import gettext as _
 from node.web.result_view import DAY_NAMES as DAY_WORDS
-from node.web.result_view import KIND_NAMES, and_list, concept_label, label_of
+from node.web.result_view import KIND_NAMES, and_list, label_of
 
 DISTANCES = ("1", "2", "5", "10", "25")
 SORTS = (("updated", N_("Laatst bijgewerkt")), ("next", N_("Eerstvolgende eerst")), ("distance", N_("Dichtstbij eerst")))
@@ -32,107 +45,197 @@ FILTER_WORDS = {
     "maxPrice": N_("maximumprijs"), "day": N_("dag"), "startsAfter": N_("begintijd"), "endsBefore": N_("eindtijd"),
     "targetGroup": N_("doelgroep"), "accessibility": N_("toegankelijkheid"),
 }
+EMPTY = Markup("")
 
 
-@dataclass
-class Option:
-    value: str
+@dataclass(frozen=True)
+class Choice:
+    """One option or checkbox, escaped: `head` up to where " selected" or " checked" goes, `label` after it."""
+
+    ref: str  # what the request's choice and the counts name it by (a concept URI, a code, a key)
+    head: str
     label: str
-    count: int | None = None
-    selected: bool = False
-    depth: int = 0  # 1: shown under its broader concept
+    under: bool = False  # shown under its broader concept
 
 
-@dataclass
-class Group:
-    label: str
-    options: list[Option] = field(default_factory=list)
+Tree = tuple[tuple[str, tuple[Choice, ...]], ...]  # (escaped group label, its choices)
+
+
+def error(errors: Mapping[str, str], name: str) -> Markup:
+    """A field's error message, beside the field; `invalid` ties the field to it."""
+    if name not in errors:
+        return EMPTY
+    return Markup('<p class="error-text" id="err-%s">%s</p>') % (name, errors[name])
+
+
+def invalid(errors: Mapping[str, str], name: str, hint: str = "") -> Markup:
+    """A field's aria attributes: invalid and described by its error (and hint), or by its hint alone."""
+    if name in errors:
+        return Markup(' aria-invalid="true" aria-describedby="%s"') % (f"err-{name} {hint}" if hint else f"err-{name}")
+    return Markup(' aria-describedby="%s"') % hint if hint else EMPTY
+
+
+def _label(concept: Concept, language: str) -> str:
+    return concept.label_en if language == "en" and concept.label_en else concept.label_nl
+
+
+def _option(ref: str, value: str, label: str) -> Choice:
+    return Choice(ref, f'<option value="{escape(value)}"', f">{escape(label)}")
+
+
+def _options(choices: Iterable[Choice], chosen: Collection[str], counts: Mapping[str, int]) -> list[str]:
+    parts = []
+    for choice in choices:
+        count = counts.get(choice.ref)
+        parts.append(f"{choice.head}{' selected' if choice.ref in chosen else ''}{choice.label}"
+                     f"{f' ({count})' if count else ''}</option>")
+    return parts
+
+
+def _groups(tree: Iterable[tuple[str, Iterable[Choice]]], chosen: Collection[str], counts: Mapping[str, int]) -> Markup:
+    return Markup("".join(f'      <optgroup label="{label}">\n{"".join(_options(choices, chosen, counts))}'
+                          "      </optgroup>\n" for label, choices in tree))
+
+
+def _checks(choices: Iterable[Choice], chosen: Collection[str], counts: Mapping[str, int] | None = None,
+            indent: str = "    ") -> str:
+    parts = []
+    for choice in choices:
+        count = counts.get(choice.ref) if counts is not None else None
+        tail = f'<span>{choice.label} <span class="facet-count">({count})</span></span>' if count else (
+            f"<span>{choice.label}</span>" if counts is not None else choice.label)
+        parts.append(f"{indent}{choice.head}{' checked' if choice.ref in chosen else ''}>{tail}</label>\n")
+    return "".join(parts)
 
 
 def _selected(page: PageQuery, name: str) -> set[str]:
     return {v.strip() for raw in page.values(name) for v in raw.split(",")}
 
 
-def sport_groups(node: Node, page: PageQuery, counts: Mapping[str, int]) -> list[Group]:
+def _chosen_concepts(concepts: ConceptList, page: PageQuery, name: str) -> set[str]:
+    return {c.uri for ref in _selected(page, name) if (c := concepts.resolve(ref))}
+
+
+def _tops(concepts: ConceptList, language: str) -> list[tuple[Concept, list[Concept]]]:
+    """Each top concept by label, with the concepts directly under it by label."""
+    return [(top, sorted((c for c in concepts if top.uri in c.broader), key=lambda c: _label(c, language)))
+            for top in sorted((c for c in concepts if not c.broader), key=lambda c: _label(c, language))]
+
+
+@lru_cache(maxsize=32)
+def _sport_tree(sports: ConceptList, language: str) -> Tree:
+    every = i18n.translations(language).gettext("Alle soorten %(sport)s")
+    return tuple(
+        (str(escape(_label(top, language))),
+         (_option(top.uri, top.key, every % {"sport": _label(top, language).lower()}),
+          *(_option(c.uri, c.key, _label(c, language)) for c in under)))
+        for top, under in _tops(sports, language))
+
+
+def sport_options(node: Node, page: PageQuery, counts: Mapping[str, int]) -> Markup:
     """Every sport under its top concept (one optgroup each); a count where the results have it."""
     sports = node.vocabulary.sports
-    chosen = {c.uri for ref in _selected(page, "sport") if (c := sports.resolve(ref))}
-    tops = sorted((c for c in sports if not c.broader), key=concept_label)
-    groups = []
-    for top in tops:
-        group = Group(concept_label(top), [Option(top.key, _("Alle soorten %(sport)s") % {"sport": concept_label(top).lower()},
-                                                  counts.get(top.uri), top.uri in chosen)])
-        under = [c for c in sports if top.uri in c.broader]
-        for concept in sorted(under, key=concept_label):
-            group.options.append(Option(concept.key, concept_label(concept), counts.get(concept.uri),
-                                        concept.uri in chosen, depth=1))
-        groups.append(group)
-    return groups
+    tree = _sport_tree(sports, i18n.current_language.get())
+    return _groups(tree, _chosen_concepts(sports, page, "sport"), counts)
 
 
-def municipality_options(node: Node, page: PageQuery, found: SearchPage) -> list[Option]:
+def municipality_options(node: Node, page: PageQuery, found: SearchPage) -> Markup:
     known = node.areas.municipalities
     chosen = {v.upper() for v in _selected(page, "municipality")}
     counts = dict(found.municipalities)
-    codes = set(counts) | {c for c in chosen if c in known}
-    options = [Option(code, known[code].name, counts.get(code), code in chosen) for code in codes if code in known]
-    return sorted(options, key=lambda o: o.label)
+    codes = sorted((code for code in set(counts) | chosen if code in known), key=lambda code: known[code].name)
+    return Markup("".join(_options((_option(code, code, known[code].name) for code in codes), chosen, counts)))
 
 
-def wijk_groups(node: Node, page: PageQuery, found: SearchPage) -> list[Group]:
+def wijk_options(node: Node, page: PageQuery, found: SearchPage) -> Markup:
     """The wijken with results (and the one chosen), by municipality."""
     known = node.areas.neighbourhoods
     chosen = {v.upper() for v in _selected(page, "neighbourhood")}
     counts = dict(found.wijken)
     codes = [c for c in set(counts) | chosen if c in known]
-    by_municipality: dict[str, Group] = {}
+    by_municipality: dict[str, tuple[str, list[Choice]]] = {}
     for code in sorted(codes, key=lambda c: known[c].name):
         wijk = known[code]
         municipality = node.areas.municipalities.get(wijk.municipality_code)
-        group = by_municipality.setdefault(wijk.municipality_code, Group(municipality.name if municipality else ""))
-        group.options.append(Option(code, wijk.name, counts.get(code), code in chosen))
-    return sorted(by_municipality.values(), key=lambda g: g.label)
+        group = by_municipality.setdefault(wijk.municipality_code, (municipality.name if municipality else "", []))
+        group[1].append(_option(code, code, wijk.name))
+    tree = ((str(escape(name)), choices) for name, choices in sorted(by_municipality.values(), key=lambda g: g[0]))
+    return _groups(tree, chosen, counts)
 
 
-def concept_options(node: Node, page: PageQuery, name: str, counts: Mapping[str, int]) -> list[Option]:
+@lru_cache(maxsize=32)
+def _target_group_checks(concepts: ConceptList, language: str) -> tuple[Choice, ...]:
+    def check(concept: Concept, under: bool) -> Choice:
+        return Choice(concept.uri, f'<label class="check{" under" if under else ""}"><input type="checkbox" '
+                      f'name="targetGroup" value="{escape(concept.key)}" form="zoekformulier"',
+                      str(escape(_label(concept, language))), under)
+
+    return tuple(each for top, under in _tops(concepts, language)
+                 for each in (check(top, False), *(check(c, True) for c in under)))
+
+
+def target_group_checks(node: Node, page: PageQuery, counts: Mapping[str, int]) -> Markup:
     """Target groups: each under its broader one, with the count of results for it and those under it."""
     concepts = node.vocabulary.target_groups
-    chosen = {c.uri for ref in _selected(page, name) if (c := concepts.resolve(ref))}
-    options = []
-    for top in sorted((c for c in concepts if not c.broader), key=concept_label):
-        options.append(Option(top.key, concept_label(top), counts.get(top.uri, 0), top.uri in chosen))
-        for concept in sorted((c for c in concepts if top.uri in c.broader), key=concept_label):
-            options.append(Option(concept.key, concept_label(concept), counts.get(concept.uri, 0),
-                                  concept.uri in chosen, depth=1))
-    return options
+    checks = _target_group_checks(concepts, i18n.current_language.get())
+    return Markup(_checks(checks, _chosen_concepts(concepts, page, "targetGroup"), counts))
 
 
-def accessibility_groups(node: Node, page: PageQuery) -> list[Group]:
+@lru_cache(maxsize=32)
+def _accessibility_tree(concepts: ConceptList, language: str) -> Tree:
+    return tuple(
+        (str(escape(_label(top, language))),
+         tuple(Choice(c.uri, '<label class="check"><input type="checkbox" name="accessibility" '
+                             f'value="{escape(c.key)}" form="zoekformulier"', str(escape(_label(c, language))))
+               for c in under))
+        for top, under in _tops(concepts, language))
+
+
+def accessibility_checks(node: Node, page: PageQuery) -> Markup:
+    """A fieldset per top concept, a checkbox for each concept under it."""
     concepts = node.vocabulary.accessibility
-    chosen = {c.uri for ref in _selected(page, "accessibility") if (c := concepts.resolve(ref))}
-    groups = []
-    for top in sorted((c for c in concepts if not c.broader), key=concept_label):
-        under = sorted((c for c in concepts if top.uri in c.broader), key=concept_label)
-        groups.append(Group(concept_label(top), [Option(c.key, concept_label(c), selected=c.uri in chosen)
-                                                  for c in under]))
-    return groups
+    chosen = _chosen_concepts(concepts, page, "accessibility")
+    return Markup("".join(f'  <fieldset class="plain">\n    <legend>{label}</legend>\n{_checks(choices, chosen)}'
+                          "  </fieldset>\n"
+                          for label, choices in _accessibility_tree(concepts, i18n.current_language.get())))
 
 
-def day_options(page: PageQuery) -> list[Option]:
-    chosen = {DAY_NAMES[v.lower()] for v in _selected(page, "day") if v.lower() in DAY_NAMES}
-    return [Option(DAYS[i], _(DAY_WORDS[i]), selected=i in chosen) for i in range(7)]
+def day_checks(page: PageQuery) -> Markup:
+    chosen = {DAYS[DAY_NAMES[v.lower()]] for v in _selected(page, "day") if v.lower() in DAY_NAMES}
+    choices = (Choice(day, f'<label class="check"><input type="checkbox" name="day" value="{day}" form="zoekformulier"',
+                      str(escape(_(DAY_WORDS[i])))) for i, day in enumerate(DAYS))
+    return Markup(_checks(choices, chosen))
 
 
-def simple_options(pairs: tuple[tuple[str, str], ...], chosen: str) -> list[Option]:
-    return [Option(value, _(label), selected=value == chosen) for value, label in pairs]
+def km_options(page: PageQuery) -> Markup:
+    """The distances, and a distance from the URL that is not among them."""
+    chosen = page.first("km")
+    extra = (chosen,) if chosen and chosen not in DISTANCES else ()
+    choices = (_option(km, km, _("Tot %(km)s km") % {"km": km}) for km in (*DISTANCES, *extra))
+    return Markup("".join(_options(choices, (chosen,), {})))
 
 
-def kind_options(chosen: str) -> list[Option]:
-    return [Option(kind, _(KIND_NAMES[kind]), selected=kind == chosen) for kind in KINDS]
+def sort_options(page: PageQuery, located: bool) -> Markup:
+    """The orders; by distance only with a position (or when the URL asks for it, to show it was refused)."""
+    chosen = page.first("sort") or "updated"
+    return Markup("".join(_options((_option(value, value, _(label)) for value, label in SORTS
+                                    if value != "distance" or located or value == chosen), (chosen,), {})))
 
 
-def criteria_options(page: PageQuery) -> list[Option]:
-    return [Option(name, _(CRITERIA_WORDS[name]), selected=page.first(name).lower() == "true") for name in CRITERIA]
+def kind_options(page: PageQuery) -> Markup:
+    return Markup("".join(_options((_option(kind, kind, _(KIND_NAMES[kind])) for kind in KINDS),
+                                   (page.first("type"),), {})))
+
+
+def criteria_checks(page: PageQuery, errors: Mapping[str, str]) -> Markup:
+    """The buurtsportcoach criteria, each a checkbox with its own error."""
+    parts = []
+    for name in CRITERIA:
+        checked = " checked" if page.first(name).lower() == "true" else ""
+        parts.append(f'  {error(errors, name)}\n  <label class="check"><input type="checkbox" id="f-{name}" '
+                     f'name="{name}" value="true" form="zoekformulier"{checked}{invalid(errors, name)}>'
+                     f"{escape(_(CRITERIA_WORDS[name]))}</label>\n")
+    return Markup("".join(parts))
 
 
 def describe(node: Node, page: PageQuery, group: str) -> str:
@@ -142,7 +245,7 @@ def describe(node: Node, page: PageQuery, group: str) -> str:
     words = _(FILTER_WORDS.get(group, group))
     values = sorted(_selected(page, group))
     vocabulary = node.vocabulary
-    shown: list[str]
+    shown: Sequence[str]
     if group == "sport":
         shown = [label_of(vocabulary.sports, v) or v for v in values]
     elif group == "targetGroup":
