@@ -183,3 +183,22 @@ async def test_an_announce_is_believed_only_as_the_origin_says(net: Network) -> 
     assert stored[place["id"]]["name"] == place["name"]
     rows = await follower.query("SELECT origin FROM objects WHERE id = ?", place["id"])
     assert rows == [(origin.base + "/",)]
+
+
+async def test_an_organisations_profile_change_reaches_its_followers(net: Network) -> None:
+    """An organisation is both an actor and an object: the Update of its profile refreshes the followers'
+    copy of its key and their stored copy of the organisation (its name here)."""
+    origin, follower = await net.add("amersfoort"), await net.add("regio")
+    club = await net.organisation(origin, "Korfbalvereniging De Zwaluwen")
+    await follows.follow(follower.running, origin.actor)
+    await eventually(lambda: _organisation_named(follower, origin, club["id"], "Korfbalvereniging De Zwaluwen"),
+                     what="the organisation backfilled")
+    slug = club["id"].rsplit("/", 1)[1]
+    await net.api(origin, "PUT", f"/api/organisations/{slug}", club["headers"],
+                  {"name": "Korfbalvereniging De Zwaluwen 1928", "isClub": True})
+    await eventually(lambda: _organisation_named(follower, origin, club["id"], "Korfbalvereniging De Zwaluwen 1928"),
+                     what="the profile change pushed")
+
+
+async def _organisation_named(peer: Peer, origin: Peer, object_id: str, name: str) -> bool:
+    return (await remote_objects(peer, origin, "organisation")).get(object_id, {}).get("name") == name

@@ -136,6 +136,12 @@ def _is_actor_object(activity: Mapping[str, Any], actor: RemoteActor) -> bool:
     return inbound_object_id(activity) == actor.id
 
 
+def _also_held_as_object(activity: Mapping[str, Any]) -> bool:
+    """An organisation is an actor and also an object we store (its profile): its Update changes both."""
+    obj = activity["object"]
+    return isinstance(obj, Mapping) and remote_objects.kind_of(obj) is not None
+
+
 def _not_acted_on(activity: Mapping[str, Any]) -> str | None:
     """Why a checked activity of a kind we act on is still left aside (its ignored label), or None."""
     kind, obj = activity["type"], activity["object"]
@@ -202,7 +208,8 @@ async def receive(node: Node, request: InboundRequest) -> None:
     check_hosts(activity, actor)
     if activity["type"] == "Update" and _is_actor_object(activity, actor):
         await _refresh_actor(node, activity, actor)
-        return
+        if not _also_held_as_object(activity):
+            return
     if reason := _not_acted_on(activity):
         await ignored.ignore(node, activity, reason)
         return
