@@ -20,6 +20,28 @@ DEFAULT_TILE_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright"
 TILE_PLACEHOLDERS = frozenset({"s", "z", "x", "y", "-y", "r"})
 
 
+ROUTE_LIMITS = ("page", "search", "sparql", "api", "inbox", "federation")  # rates; static and other have none
+ROUTE_CLASSES = (*ROUTE_LIMITS, "static", "other")  # as node/web/metrics.py classes requests
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Request limits (docs/operator.md, "Limits"): requests per minute per client address by route
+    class, the inbox's per signing host, and how many requests of each class run at once."""
+
+    per_minute: tuple[tuple[str, int], ...] = (("page", 240), ("search", 60), ("sparql", 20), ("api", 120),
+                                               ("inbox", 600), ("federation", 300))
+    inbox_per_host_per_minute: int = 300
+    burst_seconds: int = 15
+    concurrency: tuple[tuple[str, int], ...] = (("page", 8), ("search", 4), ("sparql", 2), ("api", 4),
+                                                ("inbox", 8), ("federation", 8), ("static", 16), ("other", 8))
+    queue_ms: int = 2000
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    max_clients: int = 10_000
+    key_fetches_per_host_per_minute: int = 6
+    key_failure_cache_seconds: int = 300
+
+
 class ConfigError(Exception):
     """The config file is missing, unreadable, or a setting has a wrong value; the text names it."""
 
@@ -49,6 +71,7 @@ class Config:
     # Who may read /metrics: addresses or networks (docs/operator.md, "Monitoring").
     metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
     log_format: str = "text"  # or "json": one JSON object per line
+    rate_limits: RateLimits = RateLimits()
 
     @property
     def is_aggregator(self) -> bool:
@@ -76,6 +99,15 @@ SETTINGS: tuple[tuple[str, str, type, Any], ...] = (
     ("server", "port", int, 8080),
     ("limits", "max_body_bytes", int, 1_048_576),
     ("limits", "max_json_depth", int, 32),
+    *(("limits", f"{name}_per_minute", int, dict(RateLimits.per_minute)[name]) for name in ROUTE_LIMITS),
+    ("limits", "inbox_per_host_per_minute", int, 300),
+    ("limits", "burst_seconds", int, 15),
+    *(("limits", f"{name}_concurrency", int, dict(RateLimits.concurrency)[name]) for name in ROUTE_CLASSES),
+    ("limits", "queue_ms", int, 2000),
+    ("limits", "trusted_proxies", list, ["127.0.0.1", "::1"]),
+    ("limits", "max_clients", int, 10_000),
+    ("limits", "key_fetches_per_host_per_minute", int, 6),
+    ("limits", "key_failure_cache_seconds", int, 300),
     ("federation", "allow_domains", list, []),
     ("federation", "block_domains", list, []),
     ("federation", "follow", list, []),
@@ -140,6 +172,30 @@ def check_networks(entries: list[str]) -> tuple[str, ...]:
     return tuple(entry.strip() for entry in entries)
 
 
+def _proxies(entries: list[str]) -> tuple[str, ...]:
+    try:
+        return check_networks(entries)
+    except ConfigError:
+        raise ConfigError(f"[limits] trusted_proxies must list IP addresses or networks, not {entries!r}") from None
+
+
+def _rate_limits(values: dict[str, Any]) -> RateLimits:
+    numbers = [k for k, v in values.items() if k.startswith("limits.") and isinstance(v, int)]
+    if any(values[k] < 1 for k in numbers if k not in ("limits.queue_ms", "limits.key_failure_cache_seconds")):
+        raise ConfigError("[limits] every rate, burst_seconds, concurrency and max_clients must be at least 1")
+    return RateLimits(
+        per_minute=tuple((name, values[f"limits.{name}_per_minute"]) for name in ROUTE_LIMITS),
+        inbox_per_host_per_minute=values["limits.inbox_per_host_per_minute"],
+        burst_seconds=values["limits.burst_seconds"],
+        concurrency=tuple((name, values[f"limits.{name}_concurrency"]) for name in ROUTE_CLASSES),
+        queue_ms=max(0, values["limits.queue_ms"]),
+        trusted_proxies=_proxies(values["limits.trusted_proxies"]),
+        max_clients=values["limits.max_clients"],
+        key_fetches_per_host_per_minute=values["limits.key_fetches_per_host_per_minute"],
+        key_failure_cache_seconds=max(0, values["limits.key_failure_cache_seconds"]),
+    )
+
+
 def parse_config(raw: dict[str, Any], relative_to: Path) -> Config:
     values = {f"{s}.{k}": _setting(raw, s, k, t, d) for s, k, t, d in SETTINGS}
     development = values["node.development"]
@@ -166,6 +222,7 @@ def parse_config(raw: dict[str, Any], relative_to: Path) -> Config:
         tile_attribution=values["web.tile_attribution"].strip(),
         metrics_allow=check_networks(values["metrics.allow"]),
         log_format=values["logging.format"],
+        rate_limits=_rate_limits(values),
     )
     if config.log_format not in ("text", "json"):
         raise ConfigError(f'[logging] format must be "text" or "json", not {config.log_format!r}')

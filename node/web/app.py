@@ -15,6 +15,7 @@ from node.web import sparql as sparql_routes
 from node.web.appkeys import NODE, TEMPLATES
 from node.web.errors import error_middleware
 from node.web.html import make_environment
+from node.web.limits import limits_middleware
 from node.web.map_settings import csp_img_sources
 from node.web.metrics import metrics_middleware
 from node.web.page_security import security_middleware
@@ -24,9 +25,10 @@ from node.web.render import language_middleware
 def create_app(node: Node) -> web.Application:
     """The web app over an open node; the caller owns the node and closes it."""
     # Outermost first: security headers see every response, error pages are rendered in the request's language.
-    # Metrics innermost: it sees each handler's own exception (the inbox's refusal code) and times the handler.
+    # Metrics next: it sees each handler's own exception (the inbox's refusal code) and times the handler.
+    # Limits innermost: a 429 or 503 of its own is counted and rendered in the request's language.
     middlewares = [security_middleware(csp_img_sources(node.config)), language_middleware, error_middleware,
-                   metrics_middleware]
+                   metrics_middleware, limits_middleware(node.config.rate_limits)]
     app = web.Application(middlewares=middlewares, client_max_size=node.config.max_body_bytes)
     app[NODE] = node
     app[TEMPLATES] = make_environment(node.vocabulary)

@@ -49,6 +49,8 @@ def _code_for_status(status: int) -> str:
         413: "payload-too-large",
         415: "unsupported-media-type",
         422: "invalid-input",
+        429: "too-many-requests",
+        503: "busy",
     }.get(status, "error")
 
 
@@ -63,6 +65,11 @@ def _error(request: web.Request, status: int, code: str, detail: str, fields: li
     if _wants_page(request):
         return html_response(request, "error.html", status=status, status_code=status, detail=detail)
     return problem_response(status, code, detail, fields)
+
+
+def error_response(request: web.Request, status: int, code: str, detail: str) -> web.Response:
+    """The error page or problem+json, for a middleware that answers without raising (to add headers)."""
+    return _error(request, status, code, detail, [])
 
 
 @web.middleware
