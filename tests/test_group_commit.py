@@ -64,7 +64,11 @@ async def test_a_failing_write_is_undone_alone_and_only_its_caller_hears_of_it(d
 async def test_a_caller_that_goes_away_holds_up_and_loses_nobody(db: Database) -> None:
     async with db.write():  # hold the writer, so that every grouped write below has to wait
         tasks = [asyncio.create_task(db.grouped_write(insert(f"c{i}"))) for i in range(10)]
-        await asyncio.sleep(0.05)
+
+        async def all_waiting() -> bool:
+            return db.waiting_writes == 10
+
+        await eventually(all_waiting, what="all ten writes waiting")  # waiting, not a guess at how long that takes
         tasks[0].cancel()  # the first waiting, the one that would have run the batch
         tasks[5].cancel()
     results = await asyncio.gather(*tasks, return_exceptions=True)

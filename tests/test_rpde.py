@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,8 +13,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 from conftest import BASE_URL, activity_input, course_input, create, place_input
 
+from node.config import Config
 from node.services import rpde
-from node.services.node import Node
+from node.services.node import Node, OffsetClock, open_node
 from node.web.rpde import RPDE
 
 SS = "/openactive/session-series"
@@ -46,16 +49,29 @@ async def walk(client: TestClient[Any, Any], path: str) -> tuple[list[dict[str, 
     raise AssertionError("the feed did not end")
 
 
-async def settled() -> None:
-    """Let the 2-second hold-back pass."""
-    await asyncio.sleep(rpde.HOLD_BACK_MS / 1000 + 0.1)
+@pytest.fixture
+def clock() -> OffsetClock:
+    return OffsetClock()
+
+
+@pytest.fixture
+async def node(config: Config, clock: OffsetClock) -> AsyncIterator[Node]:
+    """The shared fixture's node, on a clock the tests move past the hold-back instead of sleeping."""
+    opened = await open_node(config, clock)
+    yield opened
+    await opened.close()
+
+
+def settled(clock: OffsetClock) -> None:
+    """Move the node's clock past the 2-second hold-back: every change so far is then in the feeds."""
+    clock.advance(timedelta(milliseconds=rpde.HOLD_BACK_MS + 100))
 
 
 async def page_at(node: Node, feed: str, *, after_ms: int, cursor: rpde.Cursor | None = None) -> dict[str, Any]:
-    """A page as the service builds it at a given wall-clock time (no waiting for the hold-back)."""
+    """A page as the service builds it `after_ms` past the node's clock (without moving the clock)."""
     return await rpde.feed_page(
         node, feed, cursor, own_url="self", activities=_concepts(node),
-        now_ms=int(time.time() * 1000) + after_ms,
+        now_ms=int(node.clock().timestamp() * 1000) + after_ms,
     )
 
 
@@ -74,9 +90,9 @@ async def offering(client: TestClient[Any, Any], club: dict[str, Any]) -> dict[s
 
 
 async def test_items_are_ordered_and_next_is_built_from_the_last_item(
-    client: TestClient[Any, Any], node: Node, offering: dict[str, Any]
+    client: TestClient[Any, Any], node: Node, offering: dict[str, Any], clock: OffsetClock
 ) -> None:
-    await settled()
+    settled(clock)
     client.app[RPDE].page_size = 3
     page, cache = await get_page(client, SS)
     assert len(page["items"]) == 3 and page["license"].startswith("https://creativecommons.org/")
@@ -100,9 +116,9 @@ async def test_items_are_ordered_and_next_is_built_from_the_last_item(
 
 
 async def test_the_last_page_is_empty_and_names_itself(
-    client: TestClient[Any, Any], offering: dict[str, Any]
+    client: TestClient[Any, Any], offering: dict[str, Any], clock: OffsetClock
 ) -> None:
-    await settled()
+    settled(clock)
     items, pages = await walk(client, SS)
     assert len(items) == 4
     page, cache = await get_page(client, pages[-1])
@@ -113,9 +129,9 @@ async def test_the_last_page_is_empty_and_names_itself(
 
 
 async def test_a_change_reappears_later_and_modified_never_goes_backwards(
-    client: TestClient[Any, Any], club: dict[str, Any], offering: dict[str, Any]
+    client: TestClient[Any, Any], club: dict[str, Any], offering: dict[str, Any], clock: OffsetClock
 ) -> None:
-    await settled()
+    settled(clock)
     before, _ = await walk(client, SS)
     first = offering["recurring"][0]
     key = first["id"].rsplit("/", 1)[1]
@@ -126,7 +142,7 @@ async def test_a_change_reappears_later_and_modified_never_goes_backwards(
             headers=club["headers"],
         )
         assert response.status == 200
-    await settled()
+    settled(clock)
     after, _ = await walk(client, SS)
     assert len(after) == len(before)
     moved = next(i for i in after if i["id"] == first["id"])
@@ -203,50 +219,62 @@ async def test_a_bad_cursor_is_a_clear_400(client: TestClient[Any, Any]) -> None
 
 
 async def test_a_consumer_resuming_at_any_page_boundary_misses_nothing(
-    client: TestClient[Any, Any], node: Node, club: dict[str, Any], offering: dict[str, Any]
+    client: TestClient[Any, Any], node: Node, club: dict[str, Any], offering: dict[str, Any], clock: OffsetClock
 ) -> None:
     """Walk the feed while another task writes; then, from every page boundary seen, the rest of the feed
-    must bring the consumer to exactly the feed's final state."""
+    must bring the consumer to exactly the feed's final state.
+
+    In each of six turns the writer's round and two of the consumer's page reads run together. The node's
+    clock shows the consumer the feed up to the start of the writer's previous round: that round may be
+    partly visible, the current one is held back, as for a real consumer polling a busy feed. No turn
+    waits on the wall clock."""
     client.app[RPDE].page_size = 2
     place = offering["place"]["id"]
     ids = [a["id"] for a in offering["recurring"]]
 
-    written = asyncio.Event()
-    finished: list[float] = []
+    def show_changes_until(moment_ms: float) -> None:
+        """Move the clock forward (never back) so that the changes made up to `moment_ms` are past the hold-back."""
+        behind = moment_ms + rpde.HOLD_BACK_MS - node.clock().timestamp() * 1000
+        if behind > 0:
+            clock.advance(timedelta(milliseconds=behind))
 
-    def stopped_at() -> float:
-        if not finished:
-            finished.append(time.monotonic())
-        return finished[0]
-
-    async def writer() -> None:
-        for round_ in range(6):
-            created = await create(client, club, "activities", activity_input(place, name=f"Nieuw {round_}"))
-            ids.append(created["id"])
-            key = ids[round_ % len(ids)].rsplit("/", 1)[1]
-            await client.put(f"/api/activities/{key}", json=activity_input(place, name=f"Gewijzigd {round_}"),
-                             headers=club["headers"])
-            if round_ == 3:
-                await client.delete(f"/api/activities/{ids[1].rsplit('/', 1)[1]}", headers=club["headers"])
-            await asyncio.sleep(0.5)
-        written.set()
+    async def write(round_: int) -> None:
+        created = await create(client, club, "activities", activity_input(place, name=f"Nieuw {round_}"))
+        ids.append(created["id"])
+        key = ids[round_ % len(ids)].rsplit("/", 1)[1]
+        response = await client.put(f"/api/activities/{key}", json=activity_input(place, name=f"Gewijzigd {round_}"),
+                                    headers=club["headers"])
+        assert response.status == 200
+        if round_ == 3:
+            response = await client.delete(f"/api/activities/{ids[1].rsplit('/', 1)[1]}", headers=club["headers"])
+            assert response.status == 204
 
     boundaries: list[str] = []
+    path = SS
 
-    async def consumer() -> None:
-        path = SS
-        while True:
-            page, _ = await get_page(client, path)
-            boundaries.append(path)
-            path = path_of(page["next"])
-            if not page["items"]:
-                # Done once the writer has stopped and its last changes are past the hold-back.
-                if written.is_set() and time.monotonic() > stopped_at() + rpde.HOLD_BACK_MS / 1000 + 0.2:
-                    return
-                await asyncio.sleep(0.2)
+    async def read_page() -> bool:
+        """One page from where the consumer stands; whether it had items."""
+        nonlocal path
+        page, _ = await get_page(client, path)
+        boundaries.append(path)
+        path = path_of(page["next"])
+        return bool(page["items"])
 
-    await asyncio.gather(writer(), consumer())
-    await settled()
+    async def read_pages(count: int) -> None:
+        for _ in range(count):
+            if not await read_page():
+                return
+
+    # changed_ms is the database's wall-clock time of a change: noting it is measuring, not waiting.
+    round_started = time.time() * 1000
+    for round_ in range(6):
+        show_changes_until(round_started)
+        round_started = time.time() * 1000
+        await asyncio.gather(write(round_), read_pages(2))
+    # The writer has stopped: everything it wrote is shown, and the consumer reads to the end.
+    show_changes_until(time.time() * 1000)
+    while await read_page():
+        pass
     truth: dict[str, dict[str, Any]] = {i["id"]: i for i in (await walk(client, SS))[0]}
     assert len(truth) == 10 and len(set(boundaries)) > 5
     for boundary in set(boundaries):

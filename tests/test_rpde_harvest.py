@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from node.config import Config, load_config
 from node.protocol.openactive import plain_text
 from node.protocol.openactive_in import activity_index, sport_of
 from node.services import publishing
-from node.services.node import Node, open_node
+from node.services.node import Node, OffsetClock, open_node
 from node.services.rpde import HOLD_BACK_MS, activity_list_path
 from node.store import harvest as harvest_store
 from node.store.objects import StoredObject, get_object, list_owned
@@ -41,6 +40,7 @@ ASHTANGA = "https://openactive.io/activity-list#1a8e23f3-5e12-411f-99fc-a4fe9801
 class Source:
     node: Node
     base_url: str
+    clock: OffsetClock  # the source node's: moved past the hold-back instead of sleeping through it
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +59,14 @@ async def source(demo_template: tuple[Path, int], tmp_path: Path) -> AsyncIterat
     folder = tmp_path / "source"
     shutil.copytree(template, folder)
     config = Config(name="Bron", base_url=f"http://127.0.0.1:{port}", data_dir=folder, development=True, port=port)
-    node = await open_node(config)
+    clock = OffsetClock()
+    node = await open_node(config, clock)
     runner = web.AppRunner(create_app(node))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     # The demo's last writes must be older than the feed's hold-back before the feeds show them.
-    await asyncio.sleep(max(0.0, HOLD_BACK_MS / 1000 + 0.1 - (time.time() - template.stat().st_mtime)))
-    yield Source(node, config.base_url)
+    settle(clock)
+    yield Source(node, config.base_url, clock)
     await runner.cleanup()
     await node.close()
 
@@ -78,9 +79,9 @@ def harvester(tmp_path: Path) -> Path:
     return config
 
 
-async def settle() -> None:
-    """Let the source's 2-second hold-back pass, so that its latest changes are in its feeds."""
-    await asyncio.sleep(HOLD_BACK_MS / 1000 + 0.1)
+def settle(clock: OffsetClock) -> None:
+    """Move the source's clock past its 2-second hold-back, so that its latest changes are in its feeds."""
+    clock.advance(timedelta(milliseconds=HOLD_BACK_MS + 100))
 
 
 async def run_import(config: Path, url: str) -> int:
@@ -241,7 +242,7 @@ async def test_a_second_harvest_resumes_and_brings_changes_and_deletes(
         (owner,) = await cursor.fetchone()  # type: ignore[misc]
     place = await publishing.create(source.node, owner, "place", place_input())
     added = await publishing.create(source.node, owner, "activity", activity_input(place.id, name="Jeu de boules"))
-    await settle()
+    settle(source.clock)
     await harvest_all(harvester, source, ("session-series", "course-instances"))
     items = [i for i in await feed_items(source.base_url, "session-series") if i["state"] == "updated"]
     doomed = next(i["id"] for i in items if i["id"] != added.id)
@@ -262,7 +263,7 @@ async def test_a_second_harvest_resumes_and_brings_changes_and_deletes(
         course_owner = (await get_object(db, doomed_course)).owner  # type: ignore[union-attr]
     await publishing.delete(source.node, doomed_owner, "activity", doomed.rsplit("/", 1)[1])
     await publishing.delete(source.node, course_owner, "course", doomed_course.rsplit("/", 1)[1])
-    await settle()
+    settle(source.clock)
     capsys.readouterr()
     assert await run_import(harvester, ss) == 0
     out = capsys.readouterr().out

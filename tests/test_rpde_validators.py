@@ -12,6 +12,7 @@ import asyncio
 import json
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from node.cli.main import main
 from node.config import Config
 from node.paths import vocab_dir
 from node.protocol.openactive import EXTENSION_CONTEXT, EXTENSION_FILE, FEEDS
-from node.services.node import open_node
+from node.services.node import OffsetClock, open_node
 from node.services.publishing import delete
 from node.services.rpde import HOLD_BACK_MS, activity_list_path
 from node.web.server import serve
@@ -61,7 +62,8 @@ async def demo_node(demo: tuple[Path, int]) -> AsyncIterator[str]:
     folder, port = demo
     config = Config(name="Sportnode demo", base_url=f"http://127.0.0.1:{port}", data_dir=folder,
                     development=True, port=port)
-    node = await open_node(config)
+    clock = OffsetClock()
+    node = await open_node(config, clock)
     # One delete, so that the feeds also carry a deleted item the validators can check.
     async with node.db.read() as db, db.execute(
         "SELECT owner, id FROM objects WHERE kind = 'activity' AND deleted IS NULL ORDER BY id LIMIT 1"
@@ -71,7 +73,8 @@ async def demo_node(demo: tuple[Path, int]) -> AsyncIterator[str]:
     ready = asyncio.Event()
     server = asyncio.create_task(serve(node, "127.0.0.1", port, ready.set))
     await asyncio.wait_for(ready.wait(), 10)
-    await asyncio.sleep(HOLD_BACK_MS / 1000 + 0.1)
+    # Past the feeds' hold-back, on the node's clock: the delete above is then in them.
+    clock.advance(timedelta(milliseconds=HOLD_BACK_MS + 100))
     yield config.base_url
     server.cancel()
     await asyncio.gather(server, return_exceptions=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -111,7 +110,8 @@ async def feed_page(
     The last page (no items) has `next` equal to `own_url`, so a consumer polls it until changes come.
     """
     feed = FEEDS[feed_name]
-    cutoff = (now_ms if now_ms is not None else int(time.time() * 1000)) - HOLD_BACK_MS
+    # The node's clock (injectable), not time.time(): a test moves it past the hold-back instead of sleeping.
+    cutoff = (now_ms if now_ms is not None else int(node.clock().timestamp() * 1000)) - HOLD_BACK_MS
     provinces = {code: m.province_name for code, m in node.areas.municipalities.items()}
     items: list[dict[str, Any]] = []
     from_seq = cursor.after_timestamp if cursor else 0
