@@ -13,7 +13,10 @@ from aiohttp.test_utils import TestClient
 from conftest import BASE_URL, activity_input, create, place_input
 from jsonschema import Draft202012Validator
 
+from node.protocol.jsonld import AS_PUBLIC, OBJECT_CONTEXT
+from node.services.node import Node
 from node.services.openapi import load as load_openapi
+from node.store.objects import put_object
 
 Client = TestClient[Any, Any]
 SENIOREN = "https://w3id.org/sportnode/target-groups#senioren"
@@ -44,6 +47,23 @@ async def offering(client: Client, club: dict[str, Any]) -> None:
     await create(client, club, "activities", expired)
     await create(client, club, "activities", activity_input(zwolle["id"], name="Dansen", sport="dans",
                                                               targetGroups=["meiden-en-vrouwen"]))
+
+
+PEER = "https://peer.example"
+
+
+def remote_activity(number: int, **changes: Any) -> dict[str, Any]:
+    """Another node's activity for women in Amersfoort's centre, as its inbox would have stored it."""
+    return {
+        "@context": OBJECT_CONTEXT, "id": f"{PEER}/events/{number}", "type": "Event",
+        "published": "2026-11-01T10:00:00Z", "updated": "2026-11-01T10:00:00Z", "name": f"Vrouwenvoetbal {number}",
+        "attributedTo": f"{PEER}/@buurt", "sport": "https://w3id.org/sportnode/sports#voetbal",
+        "targetGroup": [VROUWEN],
+        "startTime": "2027-12-20T10:00:00Z",
+        "location": {"type": "Place", "name": "Veld", "latitude": 52.156, "longitude": 5.387,
+                     "neighbourhoodCode": STADSKERN, "municipalityCode": "GM0307"},
+        "to": [AS_PUBLIC], **changes,
+    }
 
 
 async def get_json(client: Client, path: str, **params: Any) -> dict[str, Any]:
@@ -177,3 +197,25 @@ async def test_json_without_a_municipality_lists_those_to_choose_from(client: Cl
 async def test_json_without_a_municipality_on_an_empty_node(client: Client) -> None:
     response = await client.get("/dekking", headers={"Accept": "application/json"})
     assert response.status == 200 and (await response.json())["municipalities"] == []
+
+
+@pytest.mark.usefixtures("offering")
+async def test_only_public_objects_count(client: Client, node: Node) -> None:
+    """Another node's activity addressed to followers only is counted nowhere; its public twin is."""
+    hidden = remote_activity(1, to=[f"{PEER}/@buurt/followers"], cc=[])
+    public = remote_activity(2)
+    async with node.db.write() as db:
+        await put_object(db, "activity", hidden["attributedTo"], hidden, origin=f"{PEER}/@buurt")
+    body = await get_json(client, "/api/coverage", municipality="GM0307")
+    assert body["activities"] == 3 and VROUWEN not in counts(body["byTargetGroup"], "targetGroup")
+    assert wijk(body, STADSKERN)["activities"] == 3 and VROUWEN in gaps(body, STADSKERN)
+    listed = await (await client.get("/dekking", headers={"Accept": "application/json"})).json()
+    assert {m["code"]: m["activities"] for m in listed["municipalities"]}["GM0307"] == 3
+
+    async with node.db.write() as db:
+        await put_object(db, "activity", public["attributedTo"], public, origin=f"{PEER}/@buurt")
+    body = await get_json(client, "/api/coverage", municipality="GM0307")
+    assert body["activities"] == 4 and counts(body["byTargetGroup"], "targetGroup")[VROUWEN] == 1
+    assert wijk(body, STADSKERN)["activities"] == 4 and VROUWEN not in gaps(body, STADSKERN)
+    listed = await (await client.get("/dekking", headers={"Accept": "application/json"})).json()
+    assert {m["code"]: m["activities"] for m in listed["municipalities"]}["GM0307"] == 4

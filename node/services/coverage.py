@@ -1,8 +1,8 @@
 """Coverage for Sportakkoorden: what is offered in a municipality and its wijken, and for whom nothing is.
 
 Definitions (docs/coverage.md says the same to readers):
-- An activity is *current* when it is not deleted, not past its `validThrough`, and, for a one-off, its
-  `endTime` has not passed. Activities of other nodes count as our own do.
+- An activity is *current* when it is public, not deleted, not past its `validThrough`, and, for a
+  one-off, its `endTime` has not passed. Activities of other nodes count as our own do.
 - An activity is *in* a wijk when its place's `neighbourhoodCode` is that wijk (or a buurt in it), and
   *in* a municipality when its place's `municipalityCode` is that one.
 - An activity is *for* a target group when it names that group or a narrower one ("jeugd" is served by

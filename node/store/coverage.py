@@ -22,9 +22,12 @@ class ActivitySpot:
 
 
 # Current: live, not past its validity period, and (a one-off) not over yet. Our own and other nodes'
-# alike: an aggregator's coverage view is the point of having one.
+# alike: an aggregator's coverage view is the point of having one. Public only: the query index
+# (search_index, migration 0011) holds exactly the live, public objects, so one rule decides what is
+# public everywhere; an object addressed to followers only is counted nowhere.
 CURRENT_ACTIVITY = """
     kind = 'activity' AND deleted IS NULL
+    AND EXISTS (SELECT 1 FROM search_index s WHERE s.id = objects.id)
     AND (valid_through IS NULL OR valid_through >= :today)
     AND (json_extract(document, '$.endTime') IS NULL OR json_extract(document, '$.endTime') >= :now)
 """
