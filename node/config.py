@@ -30,15 +30,15 @@ class RateLimits:
     class, the inbox's per signing host, and how many requests of each class run at once."""
 
     per_minute: tuple[tuple[str, int], ...] = (("page", 240), ("search", 60), ("sparql", 20), ("api", 120),
-                                               ("inbox", 600), ("federation", 300))
-    inbox_per_host_per_minute: int = 300
+                                               ("inbox", 1200), ("federation", 300))
+    inbox_per_host_per_minute: int = 600
     burst_seconds: int = 15
     concurrency: tuple[tuple[str, int], ...] = (("page", 8), ("search", 4), ("sparql", 2), ("api", 4),
                                                 ("inbox", 8), ("federation", 8), ("static", 16), ("other", 8))
     queue_ms: int = 2000
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     max_clients: int = 10_000
-    key_fetches_per_host_per_minute: int = 6
+    key_fetches_per_host_per_minute: int = 30
     key_failure_cache_seconds: int = 300
 
 
@@ -100,13 +100,13 @@ SETTINGS: tuple[tuple[str, str, type, Any], ...] = (
     ("limits", "max_body_bytes", int, 1_048_576),
     ("limits", "max_json_depth", int, 32),
     *(("limits", f"{name}_per_minute", int, dict(RateLimits.per_minute)[name]) for name in ROUTE_LIMITS),
-    ("limits", "inbox_per_host_per_minute", int, 300),
+    ("limits", "inbox_per_host_per_minute", int, 600),
     ("limits", "burst_seconds", int, 15),
     *(("limits", f"{name}_concurrency", int, dict(RateLimits.concurrency)[name]) for name in ROUTE_CLASSES),
     ("limits", "queue_ms", int, 2000),
     ("limits", "trusted_proxies", list, ["127.0.0.1", "::1"]),
     ("limits", "max_clients", int, 10_000),
-    ("limits", "key_fetches_per_host_per_minute", int, 6),
+    ("limits", "key_fetches_per_host_per_minute", int, 30),
     ("limits", "key_failure_cache_seconds", int, 300),
     ("federation", "allow_domains", list, []),
     ("federation", "block_domains", list, []),

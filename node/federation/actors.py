@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
-from node.services.http import FetchError
+from node.federation.key_guard import key_guard
+from node.services.http import FetchError, Gone
 from node.services.node import Node
 from node.store import access
 from node.store.federation import RemoteActor, get_remote_actor, get_remote_actor_by_key, put_remote_actor
@@ -96,6 +97,18 @@ async def actor_for_key(node: Node, key_id: str, *, refresh: bool = False) -> Re
             cached = await get_remote_actor_by_key(db, key_id)
         if cached:
             return cached
+    guard, now = key_guard(node), node.clock()
+    guard.allow(key_id, now)  # limited per host; a recent failure is not fetched again
+    try:
+        return await _fetch_key_owner(node, key_id)
+    except Gone:
+        raise  # a deleted actor's farewell is handled by the inbox, and needs the 410 each time
+    except FetchError as error:
+        guard.failed(key_id, now, str(error))
+        raise
+
+
+async def _fetch_key_owner(node: Node, key_id: str) -> RemoteActor:
     url, _ = urldefrag(key_id)
     document = await node.http.get_json(url, await node_key(node))
     owner = document.get("owner")
