@@ -8,11 +8,13 @@ of its own: `postcode` (placed at the places the node holds with it, store/searc
 
 from __future__ import annotations
 
+import json
 import re
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TypeVar
 
 import aiosqlite
@@ -258,13 +260,16 @@ def _relevant(errors: Sequence[FieldError], before: Sequence[FieldError]) -> lis
     return [e for e in errors if not (e.path in ("/km", "/sort") and "needs lat" in e.message.replace("distance needs", "needs"))]
 
 
+@lru_cache(maxsize=2048)
+def _organiser_of(document_json: str) -> str | None:
+    """By the document's text: the page's results come back again and again, and decoding each is dear."""
+    document = json.loads(document_json)
+    organiser = document.get("attributedTo") or document.get("organizer")
+    return organiser if isinstance(organiser, str) else None
+
+
 def _organisers(result: ResultPage) -> list[str]:
-    found = []
-    for hit in result.hits:
-        organiser = hit.document.get("attributedTo") or hit.document.get("organizer")
-        if isinstance(organiser, str):
-            found.append(organiser)
-    return found
+    return [organiser for hit in result.hits if (organiser := _organiser_of(hit.document_json)) is not None]
 
 
 async def _count(node: Node, items: Items) -> int | None:

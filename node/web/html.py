@@ -62,15 +62,22 @@ def _plain(text: str | None) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _translated(language: str, message: str) -> Markup:
-    return Markup(i18n.translations(language).gettext(message))  # safe: our own catalogue's text
+def _translated(language: str, message: str) -> tuple[Markup, Markup | None]:
+    """The translation, and how it reads when used without values (newstyle formats even then: "%%" is "%");
+    None for a text with placeholders."""
+    text = Markup(i18n.translations(language).gettext(message))  # safe: our own catalogue's text
+    try:
+        return text, text % {}
+    except (KeyError, TypeError, ValueError):
+        return text, None
 
 
 def template_gettext(message: str, **variables: Any) -> Markup:
     """Jinja's newstyle gettext (the translation as Markup, always %-formatted with escaped values), without
     its three context calls per use and with each text translated once per language: a search page uses
     a few hundred."""
-    return _translated(i18n.current_language.get(), message) % variables
+    text, formatted = _translated(i18n.current_language.get(), message)
+    return formatted if formatted is not None and not variables else text % variables
 
 
 def template_ngettext(singular: str, plural: str, n: int, **variables: Any) -> Markup:

@@ -7,16 +7,22 @@ Every word goes through gettext, so the English interface reads the same.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
+
+from markupsafe import Markup, escape
 
 from node.protocol.formats import Hit, place_of
 from node.protocol.local_time import AMSTERDAM
 from node.protocol.sanitise import plain_text
 from node.protocol.vocab import Concept, ConceptList, Vocabulary
+from node.web.html import template_gettext as markup_
 from node.web.i18n import N_, current_language
 from node.web.i18n import gettext as _
 
@@ -48,6 +54,9 @@ class ResultItem:
     origin_url: str = ""
     lat: float | None = None
     lon: float | None = None
+
+    def html(self) -> Markup:
+        return item_html(self)
 
 
 def concept_label(concept: Concept) -> str:
@@ -155,28 +164,44 @@ def ages(document: Mapping[str, Any]) -> str:
     return ""
 
 
+# A remote object's names, reduced once: the same few hundred names come back page after page.
+_plain_text = lru_cache(maxsize=4096)(plain_text)
+
+
 def _text(value: Any, remote: bool) -> str:
     if not isinstance(value, str):
         return ""
-    return plain_text(value) if remote else value
+    return _plain_text(value) if remote else value
 
 
-def item_of(
-    hit: Hit, *, base_url: str, vocabulary: Vocabulary, organisers: Mapping[str, str], today: date
-) -> ResultItem:
-    document = hit.document
-    remote = hit.origin is not None or not hit.id.startswith(base_url + "/")
-    kind = hit.kind
+@dataclass(frozen=True)
+class _Facts:
+    """What a result shows that its stored document alone decides (in one language, on one day)."""
+
+    item: ResultItem  # without next_time, distance and organiser, which the query and other objects decide
+    remote: bool
+    scheduled: bool  # weekly: the next time is shown for an activity too
+    organiser: str | None  # attributedTo
+
+
+@lru_cache(maxsize=2048)
+def _facts(document_json: str, hit_id: str, origin: str | None, kind: str, base_url: str, vocabulary: Vocabulary,
+           language: str, today: date) -> _Facts:
+    """Kept by the document's text itself (with the language and day the words depend on), so an object that
+    changes is simply another entry: a result list shows the same objects again and again, and decoding
+    and describing one cost more than showing it."""
+    document: dict[str, Any] = json.loads(document_json)
+    remote = origin is not None or not hit_id.startswith(base_url + "/")
     item = ResultItem(
         name=_text(document.get("name"), remote) or _("(zonder naam)"),
-        url=f"{base_url}/aanbod?id={quote(hit.id, safe='')}" if remote else hit.id,
+        url=f"{base_url}/aanbod?id={quote(hit_id, safe='')}" if remote else hit_id,
         kind=kind,
         kind_name=_(KIND_NAMES.get(kind, kind)),
         sport=label_of(vocabulary.sports, document.get("sport")),
         cost=cost(document) if kind == "activity" else "",
     )
     if remote:
-        parts = urlsplit(hit.origin or hit.id)
+        parts = urlsplit(origin or hit_id)
         item.origin_host = parts.netloc
         item.origin_url = f"{parts.scheme}://{parts.netloc}/"
     schedule = document.get("eventSchedule")
@@ -184,10 +209,6 @@ def item_of(
         item.when = weekly(schedule, today)
     elif kind == "activity":
         item.when = once(document)
-    if hit.next_start is not None and (kind == "course" or isinstance(schedule, Mapping)):
-        moment = hit.next_start.astimezone(AMSTERDAM)
-        text = long_date(moment.date(), weekday=True, year=moment.year != today.year)
-        item.next_time = text + (f", {moment:%H:%M}" if kind == "activity" else "")
     place = place_of(document)
     if place:
         item.place = _text(place.get("name"), remote) if place is not document else ""
@@ -195,13 +216,33 @@ def item_of(
         if isinstance(address, Mapping):
             item.locality = _text(address.get("addressLocality"), remote)
         item.lat, item.lon = _coordinate(place.get("latitude"), 90), _coordinate(place.get("longitude"), 180)
-    if hit.distance_km is not None:
-        item.distance = kilometres(hit.distance_km)
     groups = [label_of(vocabulary.target_groups, uri) for uri in document.get("targetGroup") or ()]
     item.for_whom = [g for g in groups if g] + ([a] if (a := ages(document)) else [])
     organiser = document.get("attributedTo")
-    if kind != "organisation" and isinstance(organiser, str) and organiser in organisers:
-        item.organiser = _text(organisers[organiser], remote)
+    return _Facts(item, remote, isinstance(schedule, Mapping), organiser if isinstance(organiser, str) else None)
+
+
+@lru_cache(maxsize=1024)
+def _next_time(start: datetime, with_time: bool, language: str, today: date) -> str:
+    moment = start.astimezone(AMSTERDAM)
+    text = long_date(moment.date(), weekday=True, year=moment.year != today.year)
+    return text + (f", {moment:%H:%M}" if with_time else "")
+
+
+def item_of(
+    hit: Hit, *, base_url: str, vocabulary: Vocabulary, organisers: Mapping[str, str], today: date
+) -> ResultItem:
+    language = current_language.get()
+    facts = _facts(hit.document_json, hit.id, hit.origin, hit.kind, base_url, vocabulary, language, today)
+    item = copy(facts.item)
+    item.for_whom = list(item.for_whom)
+    kind = hit.kind
+    if hit.next_start is not None and (kind == "course" or facts.scheduled):
+        item.next_time = _next_time(hit.next_start, kind == "activity", language, today)
+    if hit.distance_km is not None:
+        item.distance = kilometres(hit.distance_km)
+    if kind != "organisation" and facts.organiser is not None and facts.organiser in organisers:
+        item.organiser = _text(organisers[facts.organiser], facts.remote)
     return item
 
 
@@ -209,3 +250,42 @@ def _coordinate(value: Any, limit: float) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value) if abs(value) <= limit else None
+
+
+# The words of a result's facts; translated (as Markup: our own catalogue's text) where the item is made.
+FACT_WORDS = {"when": N_("Wanneer"), "next": N_("volgende keer %(moment)s"), "where": N_("Waar"),
+              "away": N_("%(km)s hiervandaan"), "cost": N_("Kosten"), "for_whom": N_("Voor wie"),
+              "organiser": N_("Organisator"), "origin": N_("Komt van")}
+
+
+def item_html(item: ResultItem) -> Markup:
+    """One result as a list shows it (templates/search/result.html): made here rather than in the template,
+    since a map page lists 200 and the template cost several times this per item. Every value is escaped."""
+    e, words = escape, FACT_WORDS
+    parts = [
+        f'<li data-lat="{e(item.lat)}" data-lon="{e(item.lon)}">\n' if item.lat is not None and item.lon is not None
+        else "<li>\n",
+        f'  <h3><a href="{e(item.url)}">{e(item.name)}</a></h3>\n  <p><span class="tag">{e(item.kind_name)}</span>',
+        f' <span class="tag">{e(item.sport)}</span>' if item.sport else "",
+        '</p>\n  <dl class="facts">\n',
+    ]
+    if item.when or item.next_time:
+        then = markup_(words["next"], moment=item.next_time) if item.next_time else ""
+        parts.append(f"    <dt>{markup_(words['when'])}</dt>\n"
+                     f"    <dd>{e(item.when)}{'; ' if item.when and item.next_time else ''}{then}</dd>\n")
+    if item.place or item.locality or item.distance:
+        away = f" ({markup_(words['away'], km=item.distance)})" if item.distance else ""
+        parts.append(f"    <dt>{markup_(words['where'])}</dt>\n"
+                     f"    <dd>{e(item.place)}{', ' if item.place and item.locality else ''}{e(item.locality)}{away}</dd>\n")
+    if item.cost:
+        parts.append(f"    <dt>{markup_(words['cost'])}</dt>\n    <dd>{e(item.cost)}</dd>\n")
+    if item.for_whom:
+        parts.append(f"    <dt>{markup_(words['for_whom'])}</dt>\n    <dd>{', '.join(e(w) for w in item.for_whom)}</dd>\n")
+    if item.organiser:
+        parts.append(f"    <dt>{markup_(words['organiser'])}</dt>\n    <dd>{e(item.organiser)}</dd>\n")
+    parts.append("  </dl>\n")
+    if item.origin_host:
+        parts.append(f'  <p class="origin">{markup_(words["origin"])} '
+                     f'<a href="{e(item.origin_url)}">{e(item.origin_host)}</a></p>\n')
+    parts.append("</li>")
+    return Markup("".join(parts))  # safe: every value above is escaped, every word is our catalogue's
