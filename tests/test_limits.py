@@ -144,7 +144,7 @@ async def test_a_full_class_answers_503_and_leaves_the_other_classes_alone() -> 
     async def fast(request: web.Request) -> web.StreamResponse:
         return web.Response(text="page")
 
-    held = asyncio.create_task(middleware(_request("127.0.0.1", path="/api/search"), slow))
+    held = asyncio.ensure_future(middleware(_request("127.0.0.1", path="/api/search"), slow))
     await asyncio.sleep(0)
     busy = await middleware(_request("127.0.0.1", path="/api/search"), slow)
     assert busy.status == 503 and busy.headers["Retry-After"] == "1"
