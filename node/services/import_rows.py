@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -98,7 +100,7 @@ HEADER_LOOKUP = {_header_key(alias): name for name, aliases in COLUMNS.items() f
 
 @dataclass(frozen=True)
 class SourceRow:
-    number: int  # as the user sees it: the CSV line (header is 1), or the 1-based item of a JSON list
+    number: int  # as the user sees it: the spreadsheet's row (header is 1), or the 1-based item of a JSON list
     cells: dict[str, str]
 
 
@@ -165,7 +167,8 @@ def _csv_rows(text: str) -> list[SourceRow]:
     first_line = text.split("\n", 1)[0]
     # Dutch spreadsheet programs write semicolons, since the comma is the decimal sign.
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    # The csv module's own line handling, not splitlines(): a quoted cell may hold a line break.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         headers = next(reader)
     except StopIteration:
@@ -231,7 +234,9 @@ def parse_price(text: str) -> float | None:
     try:
         price = float(cleaned)
     except ValueError:
-        raise ValueError(f"{text!r} is not a price like 2,50 or gratis") from None
+        price = math.nan
+    if not math.isfinite(price):  # float() takes "nan" and "inf", which no document may hold
+        raise ValueError(f"{text!r} is not a price like 2,50 or gratis")
     if price < 0:
         raise ValueError("a price cannot be negative")
     return price
@@ -248,9 +253,13 @@ def parse_date(text: str) -> str:
 
 def parse_number(text: str, kind: type[int] | type[float]) -> float | int:
     try:
-        return kind(text.replace(",", ".")) if kind is float else int(text)
+        number = kind(text.replace(",", ".")) if kind is float else int(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a {'number' if kind is float else 'whole number'}") from None
+        number = math.nan
+    # float() takes "nan" and "inf", which no document may hold
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError(f"{text!r} is not a {'number' if kind is float else 'whole number'}")
+    return number
 
 
 def local_moment(day: str, time_of_day: str) -> str:
