@@ -90,7 +90,9 @@ async def _close(app: web.Application) -> None:
 
 
 def add_routes(app: web.Application) -> None:
-    app[SPARQL] = SparqlService(app[NODE].config.db_path)
+    config = app[NODE].config
+    # A small pool: as many workers as SPARQL requests may run at once ([limits] sparql_concurrency).
+    app[SPARQL] = SparqlService(config.db_path, size=dict(config.rate_limits.concurrency).get("sparql", 2))
     app.on_cleanup.append(_close)
     app.router.add_route("GET", "/sparql", sparql)
     app.router.add_route("POST", "/sparql", sparql)
