@@ -1,7 +1,8 @@
 """Request limits: token buckets on an injected clock (no sleeps), bounded tables, the client address
 behind trusted proxies, and over HTTP: past the search limit a client gets 429 with Retry-After in the
 one error shape (problem+json, or the error page for a browser) while another client is still served,
-and a full class of slots answers 503 with Retry-After without holding up another class."""
+and a full class of slots answers 503 with Retry-After without holding up another class, after a short
+wait in a short line."""
 
 from __future__ import annotations
 
@@ -152,3 +153,21 @@ async def test_a_full_class_answers_503_and_leaves_the_other_classes_alone() -> 
     assert (await middleware(page, fast)).status == 200
     release.set()
     assert (await held).status == 200
+
+
+async def test_the_line_for_a_full_class_is_short() -> None:
+    limits = dataclasses.replace(RateLimits(), concurrency=(("search", 1),), queue_ms=60_000)
+    middleware = limits_middleware(limits, Clock())
+    release = asyncio.Event()
+
+    async def slow(request: web.Request) -> web.StreamResponse:
+        await release.wait()
+        return web.Response(text="done")
+
+    held = [asyncio.ensure_future(middleware(_request("127.0.0.1", path="/api/search"), slow)) for _ in range(5)]
+    await asyncio.sleep(0)  # one runs, four wait in line (four per slot)
+    started = asyncio.get_running_loop().time()
+    turned_away = await middleware(_request("127.0.0.1", path="/api/search"), slow)
+    assert turned_away.status == 503 and asyncio.get_running_loop().time() - started < 1.0
+    release.set()
+    assert [response.status for response in await asyncio.gather(*held)] == [200] * 5

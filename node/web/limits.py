@@ -129,6 +129,9 @@ class Limiter:
         self.by_host = TokenBuckets(limits.inbox_per_host_per_minute, limits.burst_seconds, limits.max_clients,
                                     clock)
         self.slots = {name: asyncio.Semaphore(size) for name, size in limits.concurrency}
+        # At most this many wait in each class's line (four per slot); past it, 503 at once.
+        self.line = {name: 4 * size for name, size in limits.concurrency}
+        self.waiting = dict.fromkeys(self.slots, 0)
         self.queue_s = limits.queue_ms / 1000.0
 
     def wait_for(self, request: web.Request, kind: str) -> tuple[float, str]:
@@ -168,15 +171,20 @@ def limits_middleware(limits: RateLimits, clock: Clock = time.monotonic) -> Call
         slots = limiter.slots.get(kind)
         if slots is None:
             return await handler(request)
-        try:
-            if slots.locked():  # a short wait in line, not an unbounded queue
+        busy = f"The node is busy with other {kind} requests; try again shortly."
+        if not slots.locked():
+            await slots.acquire()
+        elif limiter.waiting[kind] >= limiter.line[kind]:
+            return _refused(request, 503, "busy", busy, 1)
+        else:  # a short wait in a short line
+            limiter.waiting[kind] += 1
+            try:
                 async with asyncio.timeout(limiter.queue_s):
                     await slots.acquire()
-            else:
-                await slots.acquire()
-        except TimeoutError:
-            detail = f"The node is busy with other {kind} requests; try again shortly."
-            return _refused(request, 503, "busy", detail, 1)
+            except TimeoutError:
+                return _refused(request, 503, "busy", busy, 1)
+            finally:
+                limiter.waiting[kind] -= 1
         try:
             return await handler(request)
         finally:
