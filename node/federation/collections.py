@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from node.errors import bad_request, not_found
@@ -30,7 +31,8 @@ async def local_actor(node: Node, slug: str | None) -> str:
 def _cursor(raw: str | None, name: str) -> int | None:
     if raw is None:
         return None
-    if not raw.isdigit():
+    # ASCII digits only (str.isdigit() takes "²", which int() refuses), and few enough for SQLite's integers.
+    if not re.fullmatch(r"[0-9]{1,18}", raw):
         raise bad_request(f"{name} must be a whole number, not {raw!r}")
     return int(raw)
 
@@ -64,7 +66,8 @@ async def followers(node: Node, actor_id: str, page_raw: str | None) -> dict[str
         total = await store.count_followers(db, actor_id)
         if page is None or page < 1:
             return ordered_collection(url, "Followers", total, f"{url}?page=1")
-        ids = await store.list_followers(db, actor_id, (page - 1) * FOLLOWERS_PAGE, FOLLOWERS_PAGE)
+        offset = (page - 1) * FOLLOWERS_PAGE
+        ids = await store.list_followers(db, actor_id, offset, FOLLOWERS_PAGE) if offset < total else []
     next_page = f"{url}?page={page + 1}" if page * FOLLOWERS_PAGE < total else None
     prev_page = f"{url}?page={page - 1}" if page > 1 else None
     document = collection_page(f"{url}?page={page}", url, [], next_page, prev_page)

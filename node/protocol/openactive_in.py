@@ -62,7 +62,8 @@ class FeedPage:
 
 def _modified(value: Any, where: str) -> int:
     # RPDE 1.0 `modified` is an integer; older feeds send it as a string of digits.
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+    # Not isdigit(): it takes "²", which int() refuses; 18 digits fit SQLite's integers.
+    if isinstance(value, bool) or not isinstance(value, int | str) or not re.fullmatch(r"[0-9]{1,18}", str(value)):
         raise FeedError(f"{where}: `modified` must be a whole number, not {value!r}")
     return int(value)
 

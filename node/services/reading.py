@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,7 +80,8 @@ class Page:
 def parse_page(raw: str | None) -> int | None:
     if raw is None:
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    # ASCII digits only (str.isdigit() takes "²", which int() refuses), and few enough for SQLite's integers.
+    if not re.fullmatch(r"[0-9]{1,18}", raw) or int(raw) < 1:
         raise bad_request(f"page must be a whole number from 1, not {raw!r}")
     return int(raw)
 
@@ -90,14 +92,14 @@ async def collection(node: Node, kind: str, page: int | None) -> Page:
     today = node.clock().date().isoformat()
     async with node.db.read() as db:
         total = await count_current(db, kind, today)
+        last = max(1, -(-total // PAGE_SIZE))
+        if page is not None and page > last:  # before its offset is computed: it may not fit SQLite's integers
+            raise not_found(f"This collection has {last} page(s).")
         offset = ((page or 1) - 1) * PAGE_SIZE
         items = await list_current(db, kind, today, offset=offset, limit=PAGE_SIZE) if page else []
-    last = max(1, -(-total // PAGE_SIZE))
     if page is None:
         document = ordered_collection(url, COLLECTION_NAMES[kind], total, f"{url}?page=1")
         return Page(document, [], 0, last)
-    if page > last:
-        raise not_found(f"This collection has {last} page(s).")
     document = collection_page(
         f"{url}?page={page}",
         url,

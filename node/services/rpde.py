@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,7 +56,7 @@ def parse_cursor(after_timestamp: str | None, after_id: str | None) -> Cursor | 
         return None
     if after_timestamp is None or after_id is None:
         raise bad_request("afterTimestamp and afterId go together: give both or neither")
-    if not after_timestamp.isdigit() or len(after_timestamp) > 18:
+    if not re.fullmatch(r"[0-9]{1,18}", after_timestamp):  # not isdigit(): it takes "²", which int() refuses
         raise bad_request(f"afterTimestamp must be a whole number, not {after_timestamp!r}")
     return Cursor(int(after_timestamp), after_id)
 
