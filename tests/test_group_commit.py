@@ -5,6 +5,7 @@ On a real SQLite file, and through a real node's inbox with really signed reques
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from federation_net import Network, eventually
 from test_inbox_security import create, event
 
+from node.config import RateLimits
 from node.federation import follows
 from node.store.database import Database
 
@@ -81,7 +83,11 @@ async def test_a_caller_that_goes_away_holds_up_and_loses_nobody(db: Database) -
 async def test_concurrent_signed_creates_are_each_stored_once_and_answered_after_commit(tmp_path: Path) -> None:
     net = Network(tmp_path)
     try:
-        target, sender = await net.add("target"), await net.add("sender")
+        # Room for all 25 in the inbox at once: this is about batching their writes, not the inbox's
+        # concurrency limit (tests/test_limits.py), which would let only a few in at a time.
+        roomy = dataclasses.replace(RateLimits(), concurrency=tuple(
+            (name, 64 if name == "inbox" else n) for name, n in RateLimits().concurrency))
+        target, sender = await net.add("target", rate_limits=roomy), await net.add("sender")
         await follows.follow(target.running, sender.actor)
         await eventually(lambda: target.query("SELECT 1 FROM following WHERE state = 'accepted'"), what="accept")
         commits: list[int] = []
