@@ -89,6 +89,9 @@ def render(results: dict[str, Any]) -> str:
         f"{m.get('memory_gb', '?')} GB, Linux {m.get('kernel', '?')}, Python {m.get('python', '?')}; load average "
         f"at start {' '.join(m.get('load_average_at_start', []))} (the machine is shared: absolute times are noisy).",
         f"Run: {results.get('started', '?')}, scale `{results.get('scale')}`, {results.get('seconds', 0):.0f} s in all.",
+        *(f"Run again on its own: {', '.join(run['scenarios'])} at {run['started']} ({run['seconds']:.0f} s; load "
+          f"average at start {' '.join(run['machine'].get('load_average_at_start', []))})."
+          for run in results.get("partial_runs", [])),
         "",
         "| what | target | measured | baseline (same run) | ratio | |",
         "|---|---|---|---|---|---|",

@@ -2,6 +2,8 @@
 baseline; writes bench/results.json (raw) and docs/benchmarks.md (the table).
 
     python -m bench.run [--scale full|small] [--only startup,pages,inbox,fanout,national,query]
+
+With --only, the figures of the scenarios run replace theirs in the results file and the rest are kept.
 """
 
 from __future__ import annotations
@@ -51,6 +53,15 @@ async def main(scale: str, only: tuple[str, ...]) -> dict[str, Any]:
     return results
 
 
+def _merged(earlier: dict[str, Any], now: dict[str, Any], only: tuple[str, ...]) -> dict[str, Any]:
+    """`--only` runs some scenarios: their figures replace those of the earlier run, the others stay, and
+    the report says which scenarios ran when (`partial_runs`)."""
+    merged = {**earlier, **{key: value for key, value in now.items() if key in ALL}}
+    runs = [*earlier.get("partial_runs", []), {"scenarios": list(only), "started": now["started"],
+                                               "seconds": now["seconds"], "machine": now["machine"]}]
+    return {**merged, "partial_runs": runs}
+
+
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", choices=("full", "small"), default="full")
@@ -59,6 +70,8 @@ def cli() -> None:
     only = tuple(s.strip() for s in args.only.split(",") if s.strip())
     results = asyncio.run(main(args.scale, only))
     out = ROOT / "bench" / ("results.json" if args.scale == "full" else f"results-{args.scale}.json")
+    if set(only) != set(ALL) and out.exists():
+        results = _merged(json.loads(out.read_text()), results, only)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")
     markdown = ROOT / "docs" / ("benchmarks.md" if args.scale == "full" else f"benchmarks-{args.scale}.md")
     markdown.write_text(report.render(results))
