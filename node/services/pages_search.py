@@ -183,7 +183,14 @@ _counted: weakref.WeakKeyDictionary[aiosqlite.Connection, OrderedDict[tuple[obje
 
 async def counted(db: aiosqlite.Connection, key: tuple[object, ...], count: Callable[[], Awaitable[T]]) -> T:
     """`count()`, or what it gave before for `key` when nothing has been written since."""
-    full = (await search_pages.data_version(db), *key)
+    return await counted_at(db, await search_pages.data_version(db), key, count)
+
+
+async def counted_at(
+    db: aiosqlite.Connection, version: int, key: tuple[object, ...], count: Callable[[], Awaitable[T]]
+) -> T:
+    """As `counted`, with the connection's data_version read already."""
+    full = (version, *key)
     cached = _counted.setdefault(db, OrderedDict())
     if full in cached:
         cached.move_to_end(full)
@@ -193,6 +200,33 @@ async def counted(db: aiosqlite.Connection, key: tuple[object, ...], count: Call
     while len(cached) > _COUNTS_PER_READER:
         cached.popitem(last=False)
     return found
+
+
+# Organisers' names per reader connection, for its data_version: page after page names the same few.
+_NAMES_PER_READER = 4096
+_named: weakref.WeakKeyDictionary[aiosqlite.Connection, tuple[int, dict[str, str | None]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def names_at(db: aiosqlite.Connection, version: int, ids: Iterable[str]) -> dict[str, str]:
+    """search_pages.names, asking the database only for ids not named since the last write."""
+    known_version, known = _named.get(db, (None, {}))
+    if known_version != version or len(known) > _NAMES_PER_READER:
+        known = {}
+        _named[db] = (version, known)
+    wanted = set(ids)
+    if missing := wanted - known.keys():
+        found = await search_pages.names(db, missing)
+        known.update((each, found.get(each)) for each in missing)
+    return {each: name for each in wanted if (name := known[each]) is not None}
+
+
+async def _wijk_and_group_counts(
+    node: Node, db: aiosqlite.Connection, filters: store.Filters, anchor: store.Anchor
+) -> tuple[list[tuple[str, int]], dict[str, int]]:
+    return (await search_pages.wijk_counts(db, filters, anchor),
+            await search_pages.group_counts(db, filters, anchor, concept_groups(node)))
 
 
 def concept_groups(node: Node) -> dict[str, frozenset[str]]:
@@ -232,11 +266,12 @@ async def search_page(node: Node, page: PageQuery, page_url: Callable[[str | Non
     found.municipalities = [(str(e["value"]), int(str(e["count"]))) for e in facets.get("municipality", ())]
     anchor = query.anchor_at(node.clock())
     async with node.db.read() as db:
-        found.wijken = await counted(db, ("wijk", filters, anchor.today),
-                                     lambda: search_pages.wijk_counts(db, filters, anchor))
-        found.target_groups = await counted(db, ("targetGroup", filters, anchor.today),
-                                            lambda: search_pages.group_counts(db, filters, anchor, concept_groups(node)))
-        found.organisers = await search_pages.names(db, _organisers(found.result))
+        # One data_version for the counts and the names: each read of it is a round trip to the reader.
+        version = await search_pages.data_version(db)
+        found.wijken, found.target_groups = await counted_at(
+            db, version, ("wijk+targetGroup", filters, anchor.today),
+            lambda: _wijk_and_group_counts(node, db, filters, anchor))
+        found.organisers = await names_at(db, version, _organisers(found.result))
     if found.total == 0:
         found.widenings = await _widenings(node, page, found)
     return found

@@ -7,10 +7,12 @@ links. Parameter errors are shown at their fields, in Dutch, on the whole page w
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from aiohttp import web
+from markupsafe import Markup
 
 from node.services import pages_search as service
 from node.services.pages_search import Items, PageQuery, SearchPage
@@ -21,14 +23,20 @@ from node.web.i18n import gettext as _
 from node.web.i18n import ngettext
 from node.web.map_settings import MAP_SCRIPTS, MAP_STYLESHEETS, map_attributes
 from node.web.render import html_response
-from node.web.result_view import item_of, kilometres
+from node.web.result_view import item_html, item_of, kilometres
 
 PATH = "/zoeken"
 ICAL_LIMIT = 200
 
 
+# The same few keys and values make every link of every page: each is quoted once (as urlencode quotes).
+_quoted = lru_cache(maxsize=4096)(quote_plus)
+
+
 def url(base: str, path: str, items: Items | list[tuple[str, str]]) -> str:
-    return f"{base}{path}?{urlencode(list(items))}" if items else f"{base}{path}"
+    if not items:
+        return f"{base}{path}"
+    return f"{base}{path}?{'&'.join(f'{_quoted(k)}={_quoted(v)}' for k, v in items)}"
 
 
 FORM_FIELDS = frozenset(("q", "postcode", "km", "municipality", "neighbourhood", "sport", "type", "day", "startsAfter",
@@ -80,6 +88,8 @@ def _context(request: web.Request, found: SearchPage) -> dict[str, Any]:
         "errors": errors,
         "error_list": [{"anchor": _anchor(name), "text": text} for name, text in errors.items()],
         "items": items,
+        # One join, not an include per item: a map page lists 200 (each as search/result.html shows it).
+        "results_html": Markup("".join(item_html(item) for item in items)),  # safe: item_html escapes
         "mapped": sum(1 for item in items if item.lat is not None and item.lon is not None),
         "total": found.total,
         "total_text": _count_words(found.total),

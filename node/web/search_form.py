@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from markupsafe import Markup, escape
 
@@ -57,6 +57,11 @@ class Choice:
     label: str
     under: bool = False  # shown under its broader concept
 
+    @cached_property
+    def option(self) -> str:
+        """As an option neither chosen nor counted: most of a long list, each time."""
+        return f"{self.head}{self.label}</option>"
+
 
 Tree = tuple[tuple[str, tuple[Choice, ...]], ...]  # (escaped group label, its choices)
 
@@ -87,8 +92,11 @@ def _options(choices: Iterable[Choice], chosen: Collection[str], counts: Mapping
     parts = []
     for choice in choices:
         count = counts.get(choice.ref)
-        parts.append(f"{choice.head}{' selected' if choice.ref in chosen else ''}{choice.label}"
-                     f"{f' ({count})' if count else ''}</option>")
+        if count or choice.ref in chosen:
+            parts.append(f"{choice.head}{' selected' if choice.ref in chosen else ''}{choice.label}"
+                         f"{f' ({count})' if count else ''}</option>")
+        else:
+            parts.append(choice.option)
     return parts
 
 
@@ -200,31 +208,55 @@ def accessibility_checks(node: Node, page: PageQuery) -> Markup:
                           for label, choices in _accessibility_tree(concepts, i18n.current_language.get())))
 
 
+@lru_cache(maxsize=8)
+def _day_choices(language: str) -> tuple[Choice, ...]:
+    words = i18n.translations(language)
+    return tuple(Choice(day, f'<label class="check"><input type="checkbox" name="day" value="{day}" form="zoekformulier"',
+                        str(escape(words.gettext(DAY_WORDS[i])))) for i, day in enumerate(DAYS))
+
+
 def day_checks(page: PageQuery) -> Markup:
     chosen = {DAYS[DAY_NAMES[v.lower()]] for v in _selected(page, "day") if v.lower() in DAY_NAMES}
-    choices = (Choice(day, f'<label class="check"><input type="checkbox" name="day" value="{day}" form="zoekformulier"',
-                      str(escape(_(DAY_WORDS[i])))) for i, day in enumerate(DAYS))
-    return Markup(_checks(choices, chosen))
+    return Markup(_checks(_day_choices(i18n.current_language.get()), chosen))
+
+
+def _distance(km: str) -> Choice:
+    return _option(km, km, _("Tot %(km)s km") % {"km": km})
+
+
+@lru_cache(maxsize=8)
+def _km_choices(language: str) -> tuple[Choice, ...]:
+    return tuple(_distance(km) for km in DISTANCES)
 
 
 def km_options(page: PageQuery) -> Markup:
     """The distances, and a distance from the URL that is not among them."""
     chosen = page.first("km")
-    extra = (chosen,) if chosen and chosen not in DISTANCES else ()
-    choices = (_option(km, km, _("Tot %(km)s km") % {"km": km}) for km in (*DISTANCES, *extra))
+    choices = _km_choices(i18n.current_language.get())
+    if chosen and chosen not in DISTANCES:
+        choices = (*choices, _distance(chosen))
     return Markup("".join(_options(choices, (chosen,), {})))
+
+
+@lru_cache(maxsize=8)
+def _sort_choices(language: str) -> tuple[Choice, ...]:
+    return tuple(_option(value, value, i18n.translations(language).gettext(label)) for value, label in SORTS)
 
 
 def sort_options(page: PageQuery, located: bool) -> Markup:
     """The orders; by distance only with a position (or when the URL asks for it, to show it was refused)."""
     chosen = page.first("sort") or "updated"
-    return Markup("".join(_options((_option(value, value, _(label)) for value, label in SORTS
-                                    if value != "distance" or located or value == chosen), (chosen,), {})))
+    return Markup("".join(_options((c for c in _sort_choices(i18n.current_language.get())
+                                    if c.ref != "distance" or located or c.ref == chosen), (chosen,), {})))
+
+
+@lru_cache(maxsize=8)
+def _kind_choices(language: str) -> tuple[Choice, ...]:
+    return tuple(_option(kind, kind, i18n.translations(language).gettext(KIND_NAMES[kind])) for kind in KINDS)
 
 
 def kind_options(page: PageQuery) -> Markup:
-    return Markup("".join(_options((_option(kind, kind, _(KIND_NAMES[kind])) for kind in KINDS),
-                                   (page.first("type"),), {})))
+    return Markup("".join(_options(_kind_choices(i18n.current_language.get()), (page.first("type"),), {})))
 
 
 def criteria_checks(page: PageQuery, errors: Mapping[str, str]) -> Markup:
