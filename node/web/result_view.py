@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from copy import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -178,7 +177,7 @@ def _text(value: Any, remote: bool) -> str:
 class _Facts:
     """What a result shows that its stored document alone decides (in one language, on one day)."""
 
-    item: ResultItem  # without next_time, distance and organiser, which the query and other objects decide
+    values: tuple[Any, ...]  # a ResultItem's fields, without next_time, distance and organiser (the query's)
     remote: bool
     scheduled: bool  # weekly: the next time is shown for an activity too
     organiser: str | None  # attributedTo
@@ -219,7 +218,8 @@ def _facts(document_json: str, hit_id: str, origin: str | None, kind: str, base_
     groups = [label_of(vocabulary.target_groups, uri) for uri in document.get("targetGroup") or ()]
     item.for_whom = [g for g in groups if g] + ([a] if (a := ages(document)) else [])
     organiser = document.get("attributedTo")
-    return _Facts(item, remote, isinstance(schedule, Mapping), organiser if isinstance(organiser, str) else None)
+    values = tuple(getattr(item, f.name) for f in fields(ResultItem))
+    return _Facts(values, remote, isinstance(schedule, Mapping), organiser if isinstance(organiser, str) else None)
 
 
 @lru_cache(maxsize=1024)
@@ -234,8 +234,8 @@ def item_of(
 ) -> ResultItem:
     language = current_language.get()
     facts = _facts(hit.document_json, hit.id, hit.origin, hit.kind, base_url, vocabulary, language, today)
-    item = copy(facts.item)
-    item.for_whom = list(item.for_whom)
+    item = ResultItem(*facts.values)
+    item.for_whom = list(item.for_whom)  # the kept one stays as it was
     kind = hit.kind
     if hit.next_start is not None and (kind == "course" or facts.scheduled):
         item.next_time = _next_time(hit.next_start, kind == "activity", language, today)
@@ -260,32 +260,43 @@ FACT_WORDS = {"when": N_("Wanneer"), "next": N_("volgende keer %(moment)s"), "wh
 
 def item_html(item: ResultItem) -> Markup:
     """One result as a list shows it (templates/search/result.html): made here rather than in the template,
-    since a map page lists 200 and the template cost several times this per item. Every value is escaped."""
+    since a map page lists 200 and the template cost several times this per item; and kept by everything it
+    shows, since the same results come back page after page."""
+    return _item_html(current_language.get(), item.name, item.url, item.kind_name, item.sport, item.when,
+                      item.next_time, item.place, item.locality, item.distance, item.cost, tuple(item.for_whom),
+                      item.organiser, item.origin_host, item.origin_url, item.lat, item.lon)
+
+
+@lru_cache(maxsize=2048)
+def _item_html(language: str, name: str, url: str, kind_name: str, sport: str, when: str, next_time: str,
+               place: str, locality: str, distance: str, cost: str, for_whom: tuple[str, ...], organiser: str,
+               origin_host: str, origin_url: str, lat: float | None, lon: float | None) -> Markup:
+    """Every value is escaped; `language` is that of the words."""
     e, words = escape, FACT_WORDS
     parts = [
-        f'<li data-lat="{e(item.lat)}" data-lon="{e(item.lon)}">\n' if item.lat is not None and item.lon is not None
+        f'<li data-lat="{e(lat)}" data-lon="{e(lon)}">\n' if lat is not None and lon is not None
         else "<li>\n",
-        f'  <h3><a href="{e(item.url)}">{e(item.name)}</a></h3>\n  <p><span class="tag">{e(item.kind_name)}</span>',
-        f' <span class="tag">{e(item.sport)}</span>' if item.sport else "",
+        f'  <h3><a href="{e(url)}">{e(name)}</a></h3>\n  <p><span class="tag">{e(kind_name)}</span>',
+        f' <span class="tag">{e(sport)}</span>' if sport else "",
         '</p>\n  <dl class="facts">\n',
     ]
-    if item.when or item.next_time:
-        then = markup_(words["next"], moment=item.next_time) if item.next_time else ""
+    if when or next_time:
+        then = markup_(words["next"], moment=next_time) if next_time else ""
         parts.append(f"    <dt>{markup_(words['when'])}</dt>\n"
-                     f"    <dd>{e(item.when)}{'; ' if item.when and item.next_time else ''}{then}</dd>\n")
-    if item.place or item.locality or item.distance:
-        away = f" ({markup_(words['away'], km=item.distance)})" if item.distance else ""
+                     f"    <dd>{e(when)}{'; ' if when and next_time else ''}{then}</dd>\n")
+    if place or locality or distance:
+        away = f" ({markup_(words['away'], km=distance)})" if distance else ""
         parts.append(f"    <dt>{markup_(words['where'])}</dt>\n"
-                     f"    <dd>{e(item.place)}{', ' if item.place and item.locality else ''}{e(item.locality)}{away}</dd>\n")
-    if item.cost:
-        parts.append(f"    <dt>{markup_(words['cost'])}</dt>\n    <dd>{e(item.cost)}</dd>\n")
-    if item.for_whom:
-        parts.append(f"    <dt>{markup_(words['for_whom'])}</dt>\n    <dd>{', '.join(e(w) for w in item.for_whom)}</dd>\n")
-    if item.organiser:
-        parts.append(f"    <dt>{markup_(words['organiser'])}</dt>\n    <dd>{e(item.organiser)}</dd>\n")
+                     f"    <dd>{e(place)}{', ' if place and locality else ''}{e(locality)}{away}</dd>\n")
+    if cost:
+        parts.append(f"    <dt>{markup_(words['cost'])}</dt>\n    <dd>{e(cost)}</dd>\n")
+    if for_whom:
+        parts.append(f"    <dt>{markup_(words['for_whom'])}</dt>\n    <dd>{', '.join(e(w) for w in for_whom)}</dd>\n")
+    if organiser:
+        parts.append(f"    <dt>{markup_(words['organiser'])}</dt>\n    <dd>{e(organiser)}</dd>\n")
     parts.append("  </dl>\n")
-    if item.origin_host:
+    if origin_host:
         parts.append(f'  <p class="origin">{markup_(words["origin"])} '
-                     f'<a href="{e(item.origin_url)}">{e(item.origin_host)}</a></p>\n')
+                     f'<a href="{e(origin_url)}">{e(origin_host)}</a></p>\n')
     parts.append("</li>")
     return Markup("".join(parts))  # safe: every value above is escaped, every word is our catalogue's
