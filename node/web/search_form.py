@@ -89,15 +89,14 @@ def _option(ref: str, value: str, label: str) -> Choice:
 
 
 def _options(choices: Iterable[Choice], chosen: Collection[str], counts: Mapping[str, int]) -> list[str]:
-    parts = []
-    for choice in choices:
-        count = counts.get(choice.ref)
-        if count or choice.ref in chosen:
-            parts.append(f"{choice.head}{' selected' if choice.ref in chosen else ''}{choice.label}"
-                         f"{f' ({count})' if count else ''}</option>")
-        else:
-            parts.append(choice.option)
-    return parts
+    return [_marked(choice, chosen, counts) if choice.ref in counts or choice.ref in chosen else choice.option
+            for choice in choices]
+
+
+def _marked(choice: Choice, chosen: Collection[str], counts: Mapping[str, int]) -> str:
+    count = counts.get(choice.ref)
+    return (f"{choice.head}{' selected' if choice.ref in chosen else ''}{choice.label}"
+            f"{f' ({count})' if count else ''}</option>")
 
 
 def _groups(tree: Iterable[tuple[str, Iterable[Choice]]], chosen: Collection[str], counts: Mapping[str, int]) -> Markup:
@@ -259,14 +258,19 @@ def kind_options(page: PageQuery) -> Markup:
     return Markup("".join(_options(_kind_choices(i18n.current_language.get()), (page.first("type"),), {})))
 
 
+@lru_cache(maxsize=8)
+def _criteria_labels(language: str) -> tuple[tuple[str, str], ...]:
+    return tuple((name, str(escape(i18n.translations(language).gettext(CRITERIA_WORDS[name])))) for name in CRITERIA)
+
+
 def criteria_checks(page: PageQuery, errors: Mapping[str, str]) -> Markup:
     """The buurtsportcoach criteria, each a checkbox with its own error."""
     parts = []
-    for name in CRITERIA:
+    for name, label in _criteria_labels(i18n.current_language.get()):
         checked = " checked" if page.first(name).lower() == "true" else ""
         parts.append(f'  {error(errors, name)}\n  <label class="check"><input type="checkbox" id="f-{name}" '
                      f'name="{name}" value="true" form="zoekformulier"{checked}{invalid(errors, name)}>'
-                     f"{escape(_(CRITERIA_WORDS[name]))}</label>\n")
+                     f"{label}</label>\n")
     return Markup("".join(parts))
 
 
