@@ -31,7 +31,7 @@ class RateLimits:
 
     per_minute: tuple[tuple[str, int], ...] = (("page", 240), ("search", 60), ("sparql", 20), ("api", 120),
                                                ("inbox", 1200), ("federation", 300))
-    inbox_per_host_per_minute: int = 600
+    inbox_per_host_per_minute: int = 1200
     burst_seconds: int = 15
     concurrency: tuple[tuple[str, int], ...] = (("page", 8), ("search", 4), ("sparql", 2), ("api", 4),
                                                 ("inbox", 8), ("federation", 8), ("static", 16), ("other", 8))
@@ -100,7 +100,7 @@ SETTINGS: tuple[tuple[str, str, type, Any], ...] = (
     ("limits", "max_body_bytes", int, 1_048_576),
     ("limits", "max_json_depth", int, 32),
     *(("limits", f"{name}_per_minute", int, dict(RateLimits.per_minute)[name]) for name in ROUTE_LIMITS),
-    ("limits", "inbox_per_host_per_minute", int, 600),
+    ("limits", "inbox_per_host_per_minute", int, 1200),
     ("limits", "burst_seconds", int, 15),
     *(("limits", f"{name}_concurrency", int, dict(RateLimits.concurrency)[name]) for name in ROUTE_CLASSES),
     ("limits", "queue_ms", int, 2000),
