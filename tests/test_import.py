@@ -165,3 +165,18 @@ def test_duplicate_ids_in_one_file(config: Path, tmp_path: Path, capsys: pytest.
     assert run_import(config, path) == 1
     assert "row 3 / id: the same id as row 2" in capsys.readouterr().out
 
+
+
+def test_an_organisation_the_checks_refuse_is_an_error_at_its_rows(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name too long for an organisation (found by tests/test_import_fuzz.py) was an exception that
+    stopped the import; it is an error at the organisation column of each row that names it."""
+    before = table(config)
+    long_name = "Sportvereniging " + "é" * 300
+    rows = [ROWS[0].replace("Buurtsportcoach Amersfoort", long_name), ROWS[2]]
+    assert run_import(config, write_csv(tmp_path, rows)) == 1
+    out = capsys.readouterr().out
+    assert "row 2 / organisation:" in out and "is too long" in out
+    assert "row 3 /" not in out and "nothing was stored" in out
+    assert table(config) == before

@@ -96,6 +96,23 @@ async def _organisation(
     return created.object.id
 
 
+async def _organisations(
+    db: aiosqlite.Connection, node: Node, rows: list[ParsedRow], keys: dict[str, KeyPair], report: ImportReport
+) -> dict[str, str]:
+    """Each organisation the rows name, found or made; one that cannot be made (a name the organisation
+    checks refuse) is an error at the organisation column of every row that names it."""
+    owners: dict[str, str] = {}
+    for name in dict.fromkeys(row.organisation for row in rows):
+        try:
+            owners[name] = await _organisation(db, node, name, keys, report)
+        except SportnodeError as error:
+            messages = [problem.message for problem in error.fields] or [error.detail]
+            for row in rows:
+                if row.organisation == name:
+                    report.errors += [row_error(row.number, "organisation", message) for message in messages]
+    return owners
+
+
 def _count(report: ImportReport, kind: str, outcome: str) -> None:
     counts = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
     counts[outcome][kind] += 1
@@ -145,9 +162,11 @@ async def import_file(
     keys = await _new_organisation_keys(node, names)
     try:
         async with node.db.write() as db:
-            owners = {name: await _organisation(db, node, name, keys, report) for name in names}
+            owners = await _organisations(db, node, rows, keys, report)
             places: dict[str, str] = {}
             for row in rows:
+                if row.organisation not in owners:
+                    continue  # its organisation could not be made: reported at each of its rows
                 await _apply_row(db, node, row, owners[row.organisation], places, report)
                 if progress:
                     progress(1)
