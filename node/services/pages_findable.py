@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from node.errors import not_found
+from node.i18n import current_language
+from node.i18n import gettext as _
 from node.protocol import atom, sitemap
 from node.protocol.formats import Hit, ResultPage
 from node.protocol.query_params import SearchParams
@@ -21,8 +23,6 @@ from node.services import query
 from node.services.node import Node
 from node.services.result_summary import summarise
 from node.store import findable
-from node.web.i18n import current_language
-from node.web.i18n import gettext as _
 
 # Paths of the node's own pages that are not objects; the area pages are under these prefixes.
 SEARCH_PAGES = ("/", "/zoeken", "/dekking")

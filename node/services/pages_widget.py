@@ -15,12 +15,12 @@ from html import escape
 from urllib.parse import urlencode
 
 from node.errors import SportnodeError
+from node.i18n import N_
+from node.i18n import gettext as _
 from node.protocol.query_params import SearchParams, parse_search
 from node.services import query
 from node.services.node import Node
 from node.services.result_summary import Summary, summarise
-from node.web.i18n import N_
-from node.web.i18n import gettext as _
 
 # The widget's filter names, each to the /api/search parameter it stands for, in the order of the form.
 FILTERS = {

@@ -8,13 +8,13 @@ from typing import Any
 
 from babel.dates import get_day_names
 
+from node.i18n import N_, current_language
+from node.i18n import gettext as _
 from node.protocol.objects import DAYS
 from node.protocol.vocab import ConceptList
 from node.services.node import Node
 from node.services.pages_widget import DEFAULT_STYLE
 from node.store import findable
-from node.web.i18n import N_, current_language
-from node.web.i18n import gettext as _
 
 FONTS = (
     ("", N_("Standaard")),

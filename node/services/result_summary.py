@@ -17,14 +17,14 @@ from babel.dates import format_date, format_datetime, get_day_names
 from babel.lists import format_list
 from babel.numbers import format_currency
 
+from node.i18n import current_language
+from node.i18n import gettext as _
 from node.protocol.formats import Hit, place_of
 from node.protocol.local_time import AMSTERDAM
 from node.protocol.objects import DAYS
 from node.protocol.sanitise import plain_text
 from node.services.node import Node
 from node.services.pages_objects import page_url
-from node.web.i18n import current_language
-from node.web.i18n import gettext as _
 
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 # Where one block of text ends: its words must not run into the next block's once the tags are gone.

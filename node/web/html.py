@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from node import i18n
 from node.protocol.sanitise import clean_html, plain_text
 from node.protocol.vocab import Vocabulary
-from node.web import i18n
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DAYS_NL = {

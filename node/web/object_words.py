@@ -14,11 +14,11 @@ from babel.dates import format_date, get_day_names
 from babel.lists import format_list
 from babel.numbers import format_currency
 
+from node.i18n import N_, current_language
+from node.i18n import gettext as _
 from node.protocol.local_time import AMSTERDAM
 from node.protocol.occurrences import Occurrence, weekdays
 from node.protocol.vocab import Vocabulary
-from node.web.i18n import N_, current_language
-from node.web.i18n import gettext as _
 
 # The buurtsportcoach criteria as a resident reads them (when the activity says yes).
 CRITERIA_LABELS = {

@@ -8,9 +8,9 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 from babel.numbers import format_decimal
 
+from node import i18n
 from node.services.pages_areas import AreaPage, municipality_page, wijk_page
 from node.store.area_pages import Organiser
-from node.web import i18n
 from node.web.appkeys import NODE
 from node.web.map_settings import MAP_SCRIPTS, MAP_STYLESHEETS, map_attributes
 from node.web.render import html_response

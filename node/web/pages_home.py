@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from node.i18n import N_
+from node.i18n import gettext as _
 from node.protocol.openactive import FEEDS
 from node.services import pages_home
 from node.services.rpde import FEED_PATH
 from node.web.appkeys import NODE
-from node.web.i18n import N_
-from node.web.i18n import gettext as _
 from node.web.result_view import concept_label, item_of
 
 # (text, search parameters): each a common question of residents, in the vocabulary's own keys.

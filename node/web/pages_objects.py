@@ -14,6 +14,8 @@ from aiohttp import web
 from markupsafe import Markup
 
 from node.errors import SportnodeError, bad_request, not_found
+from node.i18n import N_
+from node.i18n import gettext as _
 from node.protocol.formats import Hit
 from node.protocol.page_jsonld import http_url as _http
 from node.protocol.page_jsonld import script_text, text_of_html
@@ -23,8 +25,6 @@ from node.services.pages_objects import REMOTE_PAGE_PATH, Item, ObjectPage
 from node.services.reading import stored
 from node.store.objects import StoredObject
 from node.web.appkeys import NODE
-from node.web.i18n import N_
-from node.web.i18n import gettext as _
 from node.web.map_settings import MAP_SCRIPTS, MAP_STYLESHEETS, map_attributes
 from node.web.object_words import Words
 from node.web.render import html_response

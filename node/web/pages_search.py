@@ -14,13 +14,13 @@ from urllib.parse import quote_plus
 from aiohttp import web
 from markupsafe import Markup
 
+from node.i18n import gettext as _
+from node.i18n import ngettext
 from node.services import pages_search as service
 from node.services.pages_search import Items, PageQuery, SearchPage
 from node.web import search_form as form
 from node.web import search_messages
 from node.web.appkeys import NODE
-from node.web.i18n import gettext as _
-from node.web.i18n import ngettext
 from node.web.map_settings import MAP_SCRIPTS, MAP_STYLESHEETS, map_attributes
 from node.web.render import html_response
 from node.web.result_view import item_html, item_of, kilometres

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from node.web import i18n
+from node import i18n
 from node.web.appkeys import NODE, TEMPLATES
 from node.web.static_files import static_url
 

@@ -17,13 +17,13 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
 
+from node.i18n import N_, current_language
+from node.i18n import gettext as _
 from node.protocol.formats import Hit, place_of
 from node.protocol.local_time import AMSTERDAM
 from node.protocol.sanitise import plain_text
 from node.protocol.vocab import Concept, ConceptList, Vocabulary
 from node.web.html import template_gettext as markup_
-from node.web.i18n import N_, current_language
-from node.web.i18n import gettext as _
 
 DAY_NAMES = (N_("maandag"), N_("dinsdag"), N_("woensdag"), N_("donderdag"), N_("vrijdag"), N_("zaterdag"),
              N_("zondag"))

@@ -17,14 +17,14 @@ from functools import cached_property, lru_cache
 
 from markupsafe import Markup, escape
 
+from node import i18n
+from node.i18n import N_
+from node.i18n import gettext as _
 from node.protocol.objects import CRITERIA, DAYS
 from node.protocol.query_params import DAY_NAMES
 from node.protocol.vocab import Concept, ConceptList
 from node.services.node import Node
 from node.services.pages_search import PageQuery, SearchPage
-from node.web import i18n
-from node.web.i18n import N_
-from node.web.i18n import gettext as _
 from node.web.result_view import DAY_NAMES as DAY_WORDS
 from node.web.result_view import KIND_NAMES, and_list, label_of
 

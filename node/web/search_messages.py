@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from node.errors import FieldError
+from node.i18n import N_
+from node.i18n import gettext as _
 from node.protocol.objects import CRITERIA
-from node.web.i18n import N_
-from node.web.i18n import gettext as _
 
 # Which form field shows the error of each parameter (lat/lon come from "near me", shown at the postcode).
 FIELD_OF = {"lat": "postcode", "lon": "postcode", "province": "municipality"}

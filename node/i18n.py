@@ -22,7 +22,7 @@ from babel.messages.pofile import read_po
 SOURCE_LANGUAGE = "nl"
 LANGUAGES = ("nl", "en")
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(__file__).parent / "web" / "locale"
 
 current_language: ContextVar[str] = ContextVar("current_language", default=SOURCE_LANGUAGE)
 
