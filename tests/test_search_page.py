@@ -267,3 +267,10 @@ async def test_counts_beside_the_filters_follow_every_write(
     text = await page(client, "type=activity")
     assert re.search(r'value="jeugd"[^>]*><span>Jeugd <span class="facet-count">\(2\)</span>', text)
     assert re.search(r'<option value="WK030701">[^<]*\(3\)</option>', text)
+
+
+async def test_a_sport_three_levels_down_stays_chosen_in_the_form(client: Client) -> None:
+    """walking-football lies under voetbal under balsport; the form lists it selected, so that applying the
+    filters again keeps it."""
+    text = await (await client.get("/zoeken?sport=walking-football", headers=HTML)).text()
+    assert re.search(r'<option value="walking-football" selected>', text), "the chosen sport is not selected"

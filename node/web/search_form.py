@@ -124,9 +124,13 @@ def _chosen_concepts(concepts: ConceptList, page: PageQuery, name: str) -> set[s
 
 
 def _tops(concepts: ConceptList, language: str) -> list[tuple[Concept, list[Concept]]]:
-    """Each top concept by label, with the concepts directly under it by label."""
-    return [(top, sorted((c for c in concepts if top.uri in c.broader), key=lambda c: _label(c, language)))
-            for top in sorted((c for c in concepts if not c.broader), key=lambda c: _label(c, language))]
+    """Each top concept by label, with every concept under it, at any depth, by label: a deeper sport
+    (walking football under voetbal under balsport) must be in the list, or the form would drop it."""
+    def under(top: Concept) -> list[Concept]:
+        uris = concepts.narrower_closure(top.uri) - {top.uri}
+        return sorted((c for c in concepts if c.uri in uris), key=lambda c: _label(c, language))
+
+    return [(top, under(top)) for top in sorted((c for c in concepts if not c.broader), key=lambda c: _label(c, language))]
 
 
 @lru_cache(maxsize=32)
