@@ -69,13 +69,14 @@ def cli() -> None:
     args = parser.parse_args()
     only = tuple(s.strip() for s in args.only.split(",") if s.strip())
     results = asyncio.run(main(args.scale, only))
+    seconds = results["seconds"]
     out = ROOT / "bench" / ("results.json" if args.scale == "full" else f"results-{args.scale}.json")
     if set(only) != set(ALL) and out.exists():
         results = _merged(json.loads(out.read_text()), results, only)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")
     markdown = ROOT / "docs" / ("benchmarks.md" if args.scale == "full" else f"benchmarks-{args.scale}.md")
     markdown.write_text(report.render(results))
-    log(f"wrote {out.relative_to(ROOT)} and {markdown.relative_to(ROOT)} in {results['seconds']:.0f} s")
+    log(f"wrote {out.relative_to(ROOT)} and {markdown.relative_to(ROOT)} in {seconds:.0f} s")
 
 
 if __name__ == "__main__":
