@@ -152,3 +152,16 @@ async def eventually(probe: Callable[[], Any], timeout: float = 15.0, what: str 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+async def searched_ids(net: Network, peer: Peer) -> list[str]:
+    """Every id the query API answers at `peer`, following its cursors (types searched: all)."""
+    found: list[str] = []
+    url: str | None = f"{peer.base}/api/search?limit=500"
+    while url:
+        async with net.http.get(url) as response:
+            assert response.status == 200, await response.text()
+            page = await response.json()
+        found += [item["id"] for item in page["items"]]
+        url = page.get("next")
+    return found

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import activity_input, place_input
-from federation_net import Network, Peer, eventually
+from federation_net import Network, Peer, eventually, searched_ids
 
 from node.federation import sync
 
@@ -56,19 +56,6 @@ async def country(tmp_path: Path) -> AsyncIterator[tuple[Network, list[Peer], li
 
 async def _national_has(national: Peer, wanted: set[str]) -> bool:
     return await live_ids(national, remote=True) == wanted
-
-
-async def searched_ids(net: Network, peer: Peer) -> list[str]:
-    """Every id the query API answers at `peer`, following its cursors (types searched: all)."""
-    found: list[str] = []
-    url: str | None = f"{peer.base}/api/search?limit=500"
-    while url:
-        async with net.http.get(url) as response:
-            assert response.status == 200, await response.text()
-            page = await response.json()
-        found += [item["id"] for item in page["items"]]
-        url = page.get("next")
-    return found
 
 
 async def test_the_national_view_is_the_union_and_follows_every_change(

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from conftest import activity_input, place_input
-from federation_net import Network, Peer, eventually
+from federation_net import Network, Peer, eventually, searched_ids
 
 from node.federation import sync
 from node.services import backup
@@ -25,15 +25,7 @@ async def live(peer: Peer, *, remote: bool) -> dict[str, str]:
 
 
 async def searched(net: Network, peer: Peer) -> list[str]:
-    found: list[str] = []
-    url: str | None = f"{peer.base}/api/search?limit=500"
-    while url:
-        async with net.http.get(url) as response:
-            assert response.status == 200, await response.text()
-            page = await response.json()
-        found += [item["id"] for item in page["items"]]
-        url = page.get("next")
-    return sorted(found)
+    return sorted(await searched_ids(net, peer))
 
 
 async def test_an_aggregator_restored_from_an_older_backup_catches_up_and_its_followers_get_no_duplicates(
