@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from aiohttp.test_utils import TestClient
+from page_harm import harmful
 from test_object_pages import HTML_ACCEPT, Page, schema_graph
 
 from node.config import Config
@@ -101,40 +101,8 @@ async def hostile(node: Node) -> dict[str, dict[str, Any]]:
     return documents
 
 
-class Harm(HTMLParser):
-    """Everything in a page that could run, load or restyle something."""
-
-    def __init__(self, static_prefix: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.static_prefix = static_prefix
-        self.found: list[str] = []
-        self._script_type: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {k.lower(): (v or "") for k, v in attrs}
-        for name, value in found.items():
-            if name.startswith("on") or name in ("style", "srcdoc", "formaction"):
-                self.found.append(f"<{tag} {name}={value!r}>")
-            if name in ("href", "src", "action") and value.strip().lower().startswith(("javascript:", "data:", "vbscript:")):
-                self.found.append(f"<{tag} {name}={value!r}>")
-        if tag in ("style", "iframe", "object", "embed", "img", "svg", "form", "input", "base", "frame"):
-            self.found.append(f"<{tag}>")
-        if tag == "script":
-            if found.get("type") == "application/ld+json":
-                self._script_type = "data"
-            elif found.get("src", "").startswith(self.static_prefix):
-                self._script_type = "ours"
-            else:
-                self.found.append(f"<script {found}>")
-        if tag == "link" and found.get("rel") == "stylesheet" and not found.get("href", "").startswith(self.static_prefix):
-            self.found.append(f"<link {found}>")
-
-
 def assert_harmless(text: str) -> None:
-    checker = Harm("http://node.test/static/")
-    checker.feed(text)
-    checker.close()
-    assert checker.found == []
+    assert harmful(text) == []
     page = Page(text)
     assert len(page.json_ld) == 1
     assert "<" not in page.json_ld[0]

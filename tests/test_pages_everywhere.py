@@ -7,62 +7,18 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from aiohttp.test_utils import TestClient
+from page_harm import BASE, Harm
 from rdflib import Graph
 from test_object_pages_hostile import config, hostile, node  # noqa: F401 (fixtures: an aggregator holding them)
 
-BASE = "http://node.test"
 HTML = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
 # Every alert(n) of the peer's payloads but the one written as escaped text (alert(16)), which is text.
 ACTIVE_MARKERS = [f"alert({n})" for n in range(1, 16)] + ['alert("naam")']
-
-
-class Harm(HTMLParser):
-    """What could run, load or restyle: handlers, style, script URLs, foreign scripts, styles and frames,
-    and forms that post elsewhere. Our own forms, scripts (/static/) and JSON-LD blocks are allowed."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-        self.json_ld: list[str] = []
-        self._in_json_ld = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {k.lower(): (v or "") for k, v in attrs}
-        for name, value in found.items():
-            if name.startswith("on") or name in ("style", "srcdoc", "formaction"):
-                self.found.append(f"<{tag} {name}={value!r}>")
-            if name in ("href", "src", "action") and value.strip().lower().startswith(("javascript:", "data:", "vbscript:")):
-                self.found.append(f"<{tag} {name}={value!r}>")
-        harmless_meta = tag == "meta" and "http-equiv" not in found
-        # The widget editor frames its own preview; any other frame is the peer's.
-        own_preview = tag == "iframe" and found.get("src", "").startswith(BASE + "/widget")
-        if tag in ("style", "iframe", "object", "embed", "img", "svg", "base", "frame", "meta") and not (
-            harmless_meta or own_preview
-        ):
-            self.found.append(f"<{tag} {found}>")
-        if tag == "form" and not found.get("action", BASE).startswith((BASE, "/")):
-            self.found.append(f"<form {found}>")
-        if tag == "script":
-            if found.get("type") == "application/ld+json":
-                self._in_json_ld = True
-            elif not found.get("src", "").startswith(BASE + "/static/"):
-                self.found.append(f"<script {found}>")
-        if tag == "link" and found.get("rel") == "stylesheet" and not found.get("href", "").startswith(BASE + "/"):
-            self.found.append(f"<link {found}>")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script":
-            self._in_json_ld = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_json_ld:
-            self.json_ld.append(data)
 
 
 def rdf_of(block: str) -> Graph:

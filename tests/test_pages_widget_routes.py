@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from aiohttp.test_utils import TestClient
 from conftest import BASE_URL, activity_input, create, place_input
+from page_harm import harmful
 
 from node.protocol.jsonld import AS_PUBLIC, OBJECT_CONTEXT
 from node.protocol.sanitise import plain_text
@@ -99,10 +100,7 @@ async def api_names(client: Client, query: str) -> list[str]:
 
 
 def assert_harmless(text: str) -> None:
-    page = parsed(text)
-    assert all(name not in ("onclick", "onerror", "onload", "onmouseover") for name, _ in page.attributes)
-    assert not any(tag in ("iframe", "svg", "img", "style") for tag in page.tags), page.tags
-    assert all(not (value or "").strip().lower().startswith("javascript:") for _, value in page.attributes)
+    assert harmful(text) == []
     assert "<script>alert" not in text and "x()</script>" not in text
 
 
