@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from html.parser import HTMLParser
 from typing import Any
 
 from node.protocol.jsonld import AS_PUBLIC, OBJECT_CONTEXT
@@ -30,6 +31,24 @@ def text_to_html(text: str) -> str:
     """Plain text as the HTML that AS `content` carries: escaped, one <p> per paragraph."""
     paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
     return "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+
+class HtmlText(HTMLParser):
+    """The text of HTML `content`, a blank line between paragraphs and a line break for <br>: the way back
+    from `text_to_html` (for OpenActive's plain descriptions and the write API's read shape)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "p" and self.parts:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
 
 
 def _compact(document: dict[str, Any]) -> dict[str, Any]:

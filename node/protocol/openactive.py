@@ -13,11 +13,10 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote
 
-from node.protocol.objects import CRITERIA
+from node.protocol.objects import CRITERIA, HtmlText
 from node.protocol.vocab import Concept
 
 OA_CONTEXT = "https://openactive.io/"
@@ -121,24 +120,9 @@ def activity_list_labels(document: Mapping[str, Any]) -> dict[str, str]:
 # --- small pieces -----------------------------------------------------------------------------------
 
 
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br":
-            self.parts.append("\n")
-        elif tag == "p" and self.parts:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
 def plain_text(markup: str) -> str:
     """HTML `content` as the plain text OpenActive wants in `description` (it refuses markup)."""
-    parser = _Text()
+    parser = HtmlText()
     parser.feed(markup)
     parser.close()
     return html.unescape("".join(parser.parts)).strip()

@@ -13,11 +13,10 @@ A value that is not as the node publishes it is passed on under the write name, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from html.parser import HTMLParser
 from typing import Any
 
 from node.errors import FieldError, invalid_input
-from node.protocol.objects import CRITERIA, KIND_TYPES
+from node.protocol.objects import CRITERIA, KIND_TYPES, HtmlText
 
 # Set by the node, never by a writer: dropped.
 NODE_SET = ("@context", "published", "updated", "to", "cc", "inbox", "outbox", "followers", "endpoints",
@@ -36,29 +35,10 @@ RENAMES: dict[str, dict[str, str]] = {
 SCHEMA_DAY = "https://schema.org/"
 
 
-class _Text(HTMLParser):
-    """Plain text from the HTML our builders make of it (protocol.objects.text_to_html): <p> and <br>."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br":
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "p":
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
 def html_to_text(value: Any) -> Any:
     if not isinstance(value, str):
         return value
-    parser = _Text()
+    parser = HtmlText()
     parser.feed(value)
     parser.close()
     paragraphs = [p.strip() for p in "".join(parser.parts).split("\n\n")]
