@@ -15,10 +15,6 @@ from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
-from babel.core import Locale, UnknownLocaleError
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 SOURCE_LANGUAGE = "nl"
 LANGUAGES = ("nl", "en")
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
@@ -31,6 +27,10 @@ current_language: ContextVar[str] = ContextVar("current_language", default=SOURC
 def translations(language: str) -> stdlib_gettext.NullTranslations:
     if language == SOURCE_LANGUAGE:
         return stdlib_gettext.NullTranslations()
+    # Babel's catalogue code is imported on the first English request, not at start (~10 ms, a few MB).
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as po:
         catalogue = read_po(po, locale=language)
@@ -57,6 +57,8 @@ def from_accept_language(header: str | None) -> str:
     """The best of our languages for an Accept-Language header; Dutch when nothing fits."""
     if not header:
         return SOURCE_LANGUAGE
+    from babel.core import Locale, UnknownLocaleError
+
     ranges: list[tuple[float, int, str]] = []
     for position, part in enumerate(header.split(",")):
         tag, _, params = part.strip().partition(";")
